@@ -1,0 +1,26 @@
+/*
+ * api.h: helpers shared by the api_*.c method handlers.
+ */
+#ifndef NB_API_H
+#define NB_API_H
+
+#include "oned/dispatch.h"
+#include "oned/gate.h"
+#include "oned/listing.h"
+
+/* Render o's info document as the call's result. */
+void nb_api_reply_object(nb_call *c, const nb_object *o);
+/* one.<obj>.update: parse the template argument and apply type 0/1. */
+int nb_api_update_template(nb_call *c, nb_object *edit, const char *text, int type);
+
+/* Handlers shared by every kind: one.<obj>.info (target already loaded and
+ * authorized), one.<obj>.update (id, text, type), an unfiltered pool. */
+int nb_api_info(nb_call *c);
+int nb_api_update(nb_call *c);
+int nb_api_pool_info(nb_call *c, const nb_kind *k);
+
+/* Name rules and uniqueness for a new or renamed object (self: its id, or
+ * -1 for a new one). */
+int nb_api_check_name(nb_call *c, const nb_kind *k, const char *name, bool allow_spaces, int self);
+
+#endif

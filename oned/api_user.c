@@ -1,0 +1,326 @@
+/* one.user.* and one.userpool.info (reference §2.3). */
+#include <stdlib.h>
+#include <string.h>
+#include "lib/util.h"
+#include "oned/api.h"
+#include "oned/group.h"
+#include "oned/password.h"
+#include "oned/user.h"
+
+#define NB_TOKEN_BYTES 20
+
+static const char *const nb_auth_drivers[] = { "core", "server_cipher", "public" };
+
+static bool nb_driver_known(const char *d)
+{
+    for (size_t i = 0; i < NB_ARRAY_SIZE(nb_auth_drivers); i++)
+        if (strcmp(d, nb_auth_drivers[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Membership is stored on both sides; these keep them in step. */
+static void nb_member_add(nb_call *c, nb_user *u, const nb_object *g)
+{
+    nb_group *eg = nb_group_of(nb_txn_edit(c->txn, g));
+    nb_ids_add(&u->groups, &u->ngroups, g->oid);
+    nb_ids_add(&eg->users, &eg->nusers, u->o.oid);
+}
+
+static void nb_member_del(nb_call *c, nb_user *u, const nb_object *g)
+{
+    nb_group *eg = nb_group_of(nb_txn_edit(c->txn, g));
+    nb_ids_del(&u->groups, &u->ngroups, g->oid);
+    nb_ids_del(&eg->users, &eg->nusers, u->o.oid);
+    nb_ids_del(&eg->admins, &eg->nadmins, u->o.oid);
+}
+
+/* The group named by argument i, authorized for op; NULL with the error set. */
+static const nb_object *nb_group_arg(nb_call *c, size_t i, enum nb_op op)
+{
+    int gid = (int)nb_arg_int(c, i, -1);
+    const nb_object *g = nb_txn_get(c->txn, &nb_group_kind, gid);
+    if (!g) {
+        nb_fail_missing(c, &nb_group_kind, gid);
+        return NULL;
+    }
+    return nb_gate_check(c, g, op) < 0 ? NULL : g;
+}
+
+/* Hash a password for driver; every driver stores the slow hash. */
+static int nb_set_password(nb_call *c, nb_user *u, const char *pw)
+{
+    const char *why = nb_password_invalid(pw);
+    char *hash;
+    if (why)
+        return nb_fail(c, NB_E_ACTION, u->o.oid, "%s.", why);
+    if (!(hash = nb_password_hash(pw, c->model->cfg->pbkdf2_iterations)))
+        return nb_fail(c, NB_E_INTERNAL, u->o.oid, "Could not hash the password.");
+    nb_user_set_password_hash(u, hash);
+    nb_wipe(hash, strlen(hash));
+    free(hash);
+    return 0;
+}
+
+static int nb_user_allocate(nb_call *c)
+{
+    const char *name = nb_arg_str(c, 0, "");
+    const char *pw = nb_arg_str(c, 1, "");
+    const char *driver = nb_arg_str(c, 2, "");
+    const nb_xv *groups = nb_arg(c, 3);
+    nb_object *o = NULL;
+    nb_user *u;
+    char *token_pw;
+
+    if (!*driver)
+        driver = "core";
+    if (nb_gate_check_create(c, &nb_user_kind) < 0 ||
+        nb_api_check_name(c, &nb_user_kind, name, false, -1) < 0)
+        return -1;
+    if (!nb_driver_known(driver))
+        return nb_fail(c, NB_E_INTERNAL, -1, "Authentication driver \"%s\" is not enabled "
+                       "(enabled: core, server_cipher, public).", driver);
+
+    o = nb_object_new(&nb_user_kind);
+    u = nb_user_of(o);
+    o->name = nb_strdup(name);
+    o->perms = 0600;
+    u->auth_driver = nb_strdup(driver);
+    u->enabled = true;
+    u->password = nb_strdup("");
+    if (nb_set_password(c, u, pw) < 0)
+        goto error;
+
+    /* First listed group is the primary one; none: "users" for admins,
+     * else the caller's own group (how group admins add members). */
+    if (groups && groups->u.arr.n > 0) {
+        for (size_t i = 0; i < groups->u.arr.n; i++) {
+            const nb_xv *v = &groups->u.arr.items[i];
+            const nb_object *g;
+            if (v->type != NB_XV_INT) {
+                nb_fail(c, NB_E_RPC_API, -1, "Group list must contain integer ids.");
+                goto error;
+            }
+            if (!(g = nb_txn_get(c->txn, &nb_group_kind, (int)v->u.i))) {
+                nb_fail_missing(c, &nb_group_kind, (int)v->u.i);
+                goto error;
+            }
+            if (g->oid != c->subj.gid && nb_gate_check(c, g, NB_OP_MANAGE) < 0)
+                goto error;
+            if (i == 0)
+                o->gid = g->oid;
+        }
+    } else {
+        o->gid = nb_subject_in_group(&c->subj, 0) ? 1 : c->subj.gid;
+    }
+
+    o->oid = o->uid = nb_txn_next_oid(c->txn, &nb_user_kind, 2);
+    token_pw = nb_random_hex(NB_TOKEN_BYTES);
+    nb_tmpl_set(&o->tmpl, "TOKEN_PASSWORD", token_pw);
+    free(token_pw);
+    nb_txn_insert(c->txn, o);
+    if (groups && groups->u.arr.n > 0) {
+        for (size_t i = 0; i < groups->u.arr.n; i++)
+            nb_member_add(c, u, nb_txn_get(c->txn, &nb_group_kind, (int)groups->u.arr.items[i].u.i));
+    } else {
+        const nb_object *g = nb_txn_get(c->txn, &nb_group_kind, o->gid);
+        if (!g)
+            return nb_fail_missing(c, &nb_group_kind, o->gid);
+        nb_member_add(c, u, g);
+    }
+    nb_reply_int(c, o->oid);
+    return 0;
+ error:
+    nb_object_free(o);
+    return -1;
+}
+
+static int nb_user_delete(nb_call *c)
+{
+    nb_user *u;
+    if (c->obj->oid == 0)
+        return nb_fail(c, NB_E_ACTION, 0, "oneadmin cannot be deleted.");
+    u = nb_user_of(nb_txn_edit(c->txn, c->obj));
+    while (u->ngroups > 0)
+        nb_member_del(c, u, nb_txn_get(c->txn, &nb_group_kind, u->groups[0]));
+    nb_txn_delete(c->txn, &u->o);
+    nb_reply_int(c, c->obj->oid);
+    return 0;
+}
+
+static int nb_user_passwd(nb_call *c)
+{
+    nb_user *u = nb_user_of(nb_txn_edit(c->txn, c->obj));
+    if (nb_set_password(c, u, nb_arg_str(c, 1, "")) < 0)
+        return -1;
+    /* New credentials end every login token; cached sessions die with the
+     * old hash. */
+    nb_user_del_tokens(u, NULL);
+    nb_reply_int(c, u->o.oid);
+    return 0;
+}
+
+static int nb_user_chauth(nb_call *c)
+{
+    const char *driver = nb_arg_str(c, 1, "");
+    const char *pw = nb_arg_str(c, 2, "");
+    nb_user *u;
+
+    if (!nb_driver_known(driver))
+        return nb_fail(c, NB_E_INTERNAL, c->obj->oid, "Authentication driver \"%s\" is not "
+                       "enabled (enabled: core, server_cipher, public).", driver);
+    u = nb_user_of(nb_txn_edit(c->txn, c->obj));
+    nb_user_set_driver(u, driver);
+    if (*pw && nb_set_password(c, u, pw) < 0)
+        return -1;
+    nb_reply_int(c, u->o.oid);
+    return 0;
+}
+
+static int nb_user_enable(nb_call *c)
+{
+    bool on = nb_arg_bool(c, 1, true);
+    nb_user *u;
+    if (c->obj->oid == 0 && !on)
+        return nb_fail(c, NB_E_ACTION, 0, "oneadmin cannot be disabled.");
+    u = nb_user_of(nb_txn_edit(c->txn, c->obj));
+    u->enabled = on;
+    nb_reply_int(c, u->o.oid);
+    return 0;
+}
+
+static int nb_user_chgrp(nb_call *c)
+{
+    const nb_object *g;
+    nb_user *u;
+    int old;
+    bool was_member;
+
+    if (!(g = nb_group_arg(c, 1, NB_OP_USE)))
+        return -1;
+    if (c->obj->oid == 0 && g->oid != 0)
+        return nb_fail(c, NB_E_ACTION, 0, "oneadmin cannot leave the oneadmin group.");
+    u = nb_user_of(nb_txn_edit(c->txn, c->obj));
+    old = u->o.gid;
+    was_member = nb_ids_has(u->groups, u->ngroups, g->oid);
+    if (old != g->oid) {
+        /* The old primary group is left, unless the new one was a secondary
+         * group already (then the old one stays as a secondary), as oned does. */
+        if (!was_member)
+            nb_member_del(c, u, nb_txn_get(c->txn, &nb_group_kind, old));
+        nb_member_add(c, u, g);
+        u->o.gid = g->oid;
+    }
+    nb_reply_int(c, u->o.oid);
+    return 0;
+}
+
+static int nb_user_addgroup(nb_call *c)
+{
+    const nb_object *g;
+    nb_user *u;
+    if (!(g = nb_group_arg(c, 1, NB_OP_MANAGE)))
+        return -1;
+    if (nb_ids_has(nb_user_cof(c->obj)->groups, nb_user_cof(c->obj)->ngroups, g->oid))
+        return nb_fail(c, NB_E_ACTION, c->obj->oid, "User [%d] is already in group [%d].",
+                       c->obj->oid, g->oid);
+    u = nb_user_of(nb_txn_edit(c->txn, c->obj));
+    nb_member_add(c, u, g);
+    nb_reply_int(c, u->o.oid);
+    return 0;
+}
+
+static int nb_user_delgroup(nb_call *c)
+{
+    const nb_object *g;
+    nb_user *u;
+    if (!(g = nb_group_arg(c, 1, NB_OP_MANAGE)))
+        return -1;
+    if (g->oid == c->obj->gid)
+        return nb_fail(c, NB_E_ACTION, c->obj->oid, "Cannot remove user from the primary group.");
+    if (!nb_ids_has(nb_user_cof(c->obj)->groups, nb_user_cof(c->obj)->ngroups, g->oid))
+        return nb_fail(c, NB_E_ACTION, c->obj->oid, "User [%d] is not in group [%d].",
+                       c->obj->oid, g->oid);
+    u = nb_user_of(nb_txn_edit(c->txn, c->obj));
+    nb_member_del(c, u, g);
+    nb_reply_int(c, u->o.oid);
+    return 0;
+}
+
+/*
+ * one.user.login(name, token, valid, egid): create (token "" = generate),
+ * extend (an existing token) or revoke (valid 0) login tokens.
+ */
+static int nb_user_login(nb_call *c)
+{
+    const char *name = nb_arg_str(c, 0, "");
+    const char *token = nb_arg_str(c, 1, "");
+    long long valid = nb_arg_int(c, 2, 0);
+    int egid = (int)nb_arg_int(c, 3, -1);
+    int max = c->model->cfg->max_token_time;
+    const nb_object *o = nb_txn_get_by_name(c->txn, &nb_user_kind, name);
+    long long now = nb_now();
+    nb_user *u;
+    char *fresh = NULL;
+
+    if (!o)
+        return nb_fail(c, NB_E_NO_EXISTS, -1, "Error getting user [%s].", name);
+    if (nb_gate_check(c, o, NB_OP_MANAGE) < 0)
+        return -1;
+    if (max == 0)
+        return nb_fail(c, NB_E_ACTION, o->oid, "Login tokens are disabled (MAX_TOKEN_TIME = 0).");
+    if (valid < -1)
+        return nb_fail(c, NB_E_RPC_API, o->oid, "Token validity must be -1, 0 or a number "
+                       "of seconds.");
+    u = nb_user_of(nb_txn_edit(c->txn, o));
+    nb_user_purge_tokens(u, now);
+    if (valid == 0) {
+        nb_user_del_tokens(u, *token ? token : NULL);
+        nb_reply_string(c, token);
+        return 0;
+    }
+    if (egid >= 0 && !nb_ids_has(u->groups, u->ngroups, egid))
+        return nb_fail(c, NB_E_ACTION, o->oid, "EGID is not in user group list.");
+    if (egid < 0 && c->uid == o->oid && c->subj.groups == &c->egid)
+        return nb_fail(c, NB_E_ACTION, o->oid, "A group-scoped session cannot create a "
+                       "token for every group.");
+    if (max > 0 && (valid == -1 || valid > max))
+        valid = max;
+    if (*token)
+        nb_user_del_tokens(u, token);
+    else
+        token = fresh = nb_random_hex(NB_TOKEN_BYTES);
+    if (u->ntokens >= NB_MAX_LOGIN_TOKENS) {
+        free(fresh);
+        return nb_fail(c, NB_E_ACTION, o->oid, "Max number of tokens limit reached (%d).",
+                       NB_MAX_LOGIN_TOKENS);
+    }
+    nb_user_add_token(u, token, valid == -1 ? -1 : now + valid, egid);
+    nb_reply_string(c, token);
+    c->resp_id = o->oid;
+    free(fresh);
+    return 0;
+}
+
+static int nb_userpool_info(nb_call *c)
+{
+    return nb_api_pool_info(c, &nb_user_kind);
+}
+
+#define W NB_M_WRITE
+const nb_method nb_api_user_methods[] = {
+    { "one.user.allocate", "ss|sa", NULL, -1, NB_OP_CREATE, W, nb_user_allocate },
+    { "one.user.delete", "i", &nb_user_kind, 0, NB_OP_ADMIN, W, nb_user_delete },
+    { "one.user.passwd", "is", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_user_passwd },
+    { "one.user.login", "sii|i", NULL, -1, NB_OP_MANAGE, W, nb_user_login },
+    { "one.user.update", "is|i", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_api_update },
+    { "one.user.chauth", "is|s", &nb_user_kind, 0, NB_OP_ADMIN, W, nb_user_chauth },
+    { "one.user.enable", "ib", &nb_user_kind, 0, NB_OP_ADMIN, W, nb_user_enable },
+    { "one.user.chgrp", "ii", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_user_chgrp },
+    { "one.user.addgroup", "ii", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_user_addgroup },
+    { "one.user.delgroup", "ii", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_user_delgroup },
+    { "one.user.info", "i|b", &nb_user_kind, 0, NB_OP_USE, NB_M_SELF | NB_M_LOCK_EXEMPT,
+      nb_api_info },
+    { "one.userpool.info", "", NULL, -1, NB_OP_USE, 0, nb_userpool_info },
+    { NULL, NULL, NULL, 0, 0, 0, NULL },
+};

@@ -1,0 +1,51 @@
+/*
+ * config.h: oned.conf, in OpenNebula template syntax.
+ *
+ * The options are declared once in a table (name, type, default, limits) in
+ * config.c that drives parsing, validation, the embedded defaults and
+ * one.system.config.  Unknown attributes are kept (so they show up in
+ * one.system.config, as in OpenNebula) but are not interpreted.
+ */
+#ifndef NB_CONFIG_H
+#define NB_CONFIG_H
+
+#include <stdbool.h>
+#include "lib/template.h"
+
+typedef struct nb_config {
+    nb_tmpl tmpl;               /* the parsed file plus defaults */
+
+    int port;                   /* PORT */
+    char *listen_address;       /* LISTEN_ADDRESS */
+    char *db_backend;           /* DB/BACKEND: "sqlite" */
+    char *db_sync;              /* DB/SYNC: OFF|NORMAL|FULL (sqlite synchronous) */
+    int log_level;              /* LOG/DEBUG_LEVEL 0..3 */
+    char *log_system;           /* LOG/SYSTEM: "file" or "std" */
+    int rpc_threads;            /* RPC_THREADS (0 = number of cores) */
+    int max_conn;               /* MAX_CONN */
+    int keepalive_timeout;      /* KEEPALIVE_TIMEOUT seconds */
+    long long message_size;     /* MESSAGE_SIZE bytes: largest request body */
+    int xml_max_depth;          /* XML_MAX_DEPTH: nesting in one parameter */
+    int session_expiration;     /* SESSION_EXPIRATION_TIME seconds (0 disables the cache) */
+    int pbkdf2_iterations;      /* PASSWORD_HASH_ITERATIONS */
+    int auth_max_failures;      /* AUTH_MAX_FAILURES before throttling a user */
+    int auth_throttle;          /* AUTH_THROTTLE_TIME seconds (doubles per extra failure) */
+    int max_token_time;         /* MAX_TOKEN_TIME seconds, -1 unlimited, 0 disables tokens */
+    unsigned default_umask;     /* DEFAULT_UMASK (octal) */
+    bool enable_other_perms;    /* ENABLE_OTHER_PERMISSIONS */
+    char *list_order;           /* API_LIST_ORDER: DESC (newest first) or ASC */
+    bool list_desc;
+} nb_config;
+
+/* Defaults only (the file is optional). */
+void nb_config_defaults(nb_config *c);
+/* Load path over the defaults; a missing file is not an error when
+ * missing_ok.  Returns 0, or -1 with *err allocated. */
+int nb_config_load(nb_config *c, const char *path, bool missing_ok, char **err);
+void nb_config_free(nb_config *c);
+
+/* <OPENNEBULA_CONFIGURATION> for one.system.config; DB secrets masked
+ * unless full. */
+void nb_config_to_xml(const nb_config *c, nb_buf *b, bool full);
+
+#endif

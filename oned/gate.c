@@ -1,0 +1,48 @@
+#include "oned/gate.h"
+
+#include "acl/rule.h"
+#include "oned/dispatch.h"
+
+static bool nb_gate_allows(const nb_call *c, const nb_objref *ref, enum nb_op op, bool lock_exempt)
+{
+    const nb_model *m = c->model;
+    return nb_acl_authorize(&c->subj, ref, op, lock_exempt, m->acl, m->nacl, m->zone_id);
+}
+
+int nb_gate_check_ex(nb_call *c, const nb_object *o, enum nb_op op, bool lock_exempt)
+{
+    nb_objref ref = nb_object_ref(o);
+    const char *type = nb_acl_type_name(ref.type);
+
+    if (nb_gate_allows(c, &ref, op, lock_exempt))
+        return 0;
+    if (!lock_exempt && nb_acl_locked_for(&ref, op))
+        return nb_fail(c, NB_E_AUTHORIZATION, o->oid, "User [%d] : %s is locked. [%d].",
+                       c->uid, type, o->oid);
+    return nb_fail(c, NB_E_AUTHORIZATION, o->oid,
+                   "User [%d] : Not authorized to perform %s %s [%d].",
+                   c->uid, nb_op_name(op), type, o->oid);
+}
+
+int nb_gate_check(nb_call *c, const nb_object *o, enum nb_op op)
+{
+    return nb_gate_check_ex(c, o, op, false);
+}
+
+int nb_gate_check_create(nb_call *c, const nb_kind *k)
+{
+    nb_objref ref = {
+        .type = k->acl_type, .oid = -1, .uid = c->uid, .gid = c->subj.gid,
+        .perms = 0, .cids = NULL, .ncids = 0, .lock = 0,
+    };
+    if (nb_gate_allows(c, &ref, NB_OP_CREATE, true))
+        return 0;
+    return nb_fail(c, NB_E_AUTHORIZATION, -1, "User [%d] : Not authorized to perform CREATE %s.",
+                   c->uid, nb_acl_type_name(k->acl_type));
+}
+
+bool nb_gate_visible(const nb_call *c, const nb_object *o)
+{
+    nb_objref ref = nb_object_ref(o);
+    return nb_gate_allows(c, &ref, NB_OP_USE, true);
+}

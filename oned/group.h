@@ -1,0 +1,29 @@
+/*
+ * group.h: the GROUP object (reference §3.2).  Owned by oneadmin, group =
+ * itself, perms "um- u-- ---" so that members can see (USE) their groups.
+ * USERS and ADMINS are stored with the group and kept in step with each
+ * user's GROUPS by the same transaction.
+ */
+#ifndef NB_GROUP_H
+#define NB_GROUP_H
+
+#include "oned/object.h"
+
+typedef struct nb_group {
+    nb_object o;
+    int *users;
+    size_t nusers;
+    int *admins;
+    size_t nadmins;
+} nb_group;
+
+extern const nb_kind nb_group_kind;
+
+static inline nb_group *nb_group_of(nb_object *o) { return (nb_group *)o; }
+static inline const nb_group *nb_group_cof(const nb_object *o) { return (const nb_group *)o; }
+
+/* The quota blocks (empty until quotas are enforced) written in GROUP and
+ * USER documents and pools. */
+void nb_xml_empty_quotas(nb_buf *b);
+
+#endif

@@ -1,0 +1,62 @@
+#include "oned/listing.h"
+
+#include "oned/gate.h"
+
+int nb_list_check(nb_call *c, const nb_list_query *q)
+{
+    if (q->filter < -4)
+        return nb_fail(c, NB_E_RPC_API, -1, "Incorrect filter_flag, must be >= -4.");
+    return 0;
+}
+
+bool nb_list_match(const nb_call *c, const nb_object *o, int filter)
+{
+    switch (filter) {
+    case -4:
+        return o->gid == c->subj.gid && nb_gate_visible(c, o);
+    case -3:
+        return o->uid == c->uid;
+    case -2:
+        return nb_gate_visible(c, o);
+    case -1:
+        return o->uid == c->uid ||
+               (nb_subject_in_group(&c->subj, o->gid) && nb_gate_visible(c, o));
+    default:
+        return o->uid == filter && (filter == c->uid || nb_gate_visible(c, o));
+    }
+}
+
+void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
+{
+    const nb_kind *k = p->kind;
+    nb_buf *b = nb_reply_doc(c);
+    bool desc = c->model->cfg->list_desc;
+    bool paged = q->end < -1;
+    long long skip = paged && q->start > 0 ? q->start : 0;
+    long long left = paged ? -(long long)q->end : -1;
+    int lo = !paged && q->start >= 0 ? q->start : -1;
+    int hi = !paged && q->end >= 0 ? q->end : -1;
+    size_t first = lo >= 0 ? nb_pool_lower_bound(p, lo) : 0;
+
+    nb_buf_addc(b, '<');
+    nb_buf_adds(b, k->pool_root);
+    nb_buf_addc(b, '>');
+    for (size_t n = first; n < p->n && left != 0; n++) {
+        /* Walk [first, p->n) forwards or backwards without a second loop. */
+        const nb_object *o = p->objs[desc ? p->n - 1 - (n - first) : n];
+        if (o->oid < lo || (hi >= 0 && o->oid > hi) || !nb_list_match(c, o, q->filter))
+            continue;
+        if (skip > 0) {
+            skip--;
+            continue;
+        }
+        k->to_xml(o, b, NB_XML_POOL, c->model);
+        if (left > 0)
+            left--;
+    }
+    if (k->pool_tail)
+        k->pool_tail(b, c->model);
+    nb_buf_adds(b, "</");
+    nb_buf_adds(b, k->pool_root);
+    nb_buf_addc(b, '>');
+}

@@ -1,0 +1,25 @@
+/*
+ * listing.h: the pool listing every *pool.info shares: filter flag, id range
+ * or page (reference §2.1), visibility through the gate, rendered straight
+ * into the response in the configured order.
+ */
+#ifndef NB_LISTING_H
+#define NB_LISTING_H
+
+#include <stdbool.h>
+#include "oned/dispatch.h"
+
+typedef struct nb_list_query {
+    int filter;         /* -4 group, -3 mine, -2 all, -1 mine+group, >=0 uid */
+    int start;          /* -1 or first id / page offset */
+    int end;            /* -1, last id, or < -1: page size -end */
+} nb_list_query;
+
+/* Validate the query; on error sets "Incorrect filter_flag" and returns -1. */
+int nb_list_check(nb_call *c, const nb_list_query *q);
+/* Does o match the filter part for this caller (ownership/group/visibility)? */
+bool nb_list_match(const nb_call *c, const nb_object *o, int filter);
+/* Render <POOL_ROOT> with every visible matching object. */
+void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q);
+
+#endif

@@ -1,0 +1,133 @@
+#define NB_LOG_MODULE "ONE"
+#include "oned/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "lib/log.h"
+#include "lib/util.h"
+#include "oned/acl_pool.h"
+#include "oned/group.h"
+#include "oned/user.h"
+#include "oned/zone.h"
+
+static const nb_kind *const nb_model_kinds[NB_POOL_COUNT] = {
+    [NB_POOL_USER] = &nb_user_kind,
+    [NB_POOL_GROUP] = &nb_group_kind,
+    [NB_POOL_ZONE] = &nb_zone_kind,
+    [NB_POOL_ACL] = &nb_acl_kind,
+};
+
+nb_pool *nb_model_pool(nb_model *m, const nb_kind *k)
+{
+    for (int i = 0; i < NB_POOL_COUNT; i++)
+        if (m->pools[i].kind == k)
+            return &m->pools[i];
+    abort();    /* every kind a handler names has a pool */
+}
+
+const nb_pool *nb_model_cpool(const nb_model *m, const nb_kind *k)
+{
+    return nb_model_pool((nb_model *)m, k);
+}
+
+const char *nb_model_user_name(const nb_model *m, int uid)
+{
+    const nb_object *o = nb_pool_get(&m->pools[NB_POOL_USER], uid);
+    return o ? o->name : "";
+}
+
+const char *nb_model_group_name(const nb_model *m, int gid)
+{
+    const nb_object *o = nb_pool_get(&m->pools[NB_POOL_GROUP], gid);
+    return o ? o->name : "";
+}
+
+void nb_model_rdlock(nb_model *m)
+{
+    pthread_rwlock_rdlock(&m->lock);
+}
+
+void nb_model_unlock(nb_model *m)
+{
+    pthread_rwlock_unlock(&m->lock);
+}
+
+typedef struct nb_load_ctx {
+    nb_pool *pool;
+    char *err;
+} nb_load_ctx;
+
+static int nb_model_load_row(void *ctx, int oid, const char *body, size_t len)
+{
+    nb_load_ctx *lc = ctx;
+    nb_object *o = nb_object_load(lc->pool->kind, body, len, &lc->err);
+    if (!o)
+        return -1;
+    if (o->oid != oid) {
+        lc->err = nb_asprintf("%s row %d holds a document for id %d",
+                              lc->pool->kind->table, oid, o->oid);
+        nb_object_free(o);
+        return -1;
+    }
+    nb_pool_put(lc->pool, o);
+    return 0;
+}
+
+int nb_model_open(nb_model *m, nb_store *s, const nb_config *cfg, char **err)
+{
+    pthread_rwlockattr_t attr;
+
+    memset(m, 0, sizeof(*m));
+    m->store = s;
+    m->cfg = cfg;
+    m->zone_id = 0;
+    /* Writer preference: a commit's short swap must not wait behind a
+     * continuous stream of readers. */
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&m->lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    pthread_mutex_init(&m->writer, NULL);
+
+    for (int i = 0; i < NB_POOL_COUNT; i++)
+        nb_pool_init(&m->pools[i], nb_model_kinds[i]);
+
+    for (int i = 0; i < NB_POOL_COUNT; i++) {
+        nb_pool *p = &m->pools[i];
+        nb_load_ctx lc = { p, NULL };
+        int last;
+        uint64_t t0 = nb_mono_ns();
+
+        if (s->ops->load(s, p->kind->table, nb_model_load_row, &lc, err) < 0) {
+            if (lc.err) {
+                free(*err);
+                *err = lc.err;
+            }
+            goto error;
+        }
+        if (s->ops->counter_get(s, p->kind->table, &last, err) < 0)
+            goto error;
+        if (last > p->last_oid)
+            p->last_oid = last;
+        if (p->kind->applied)
+            p->kind->applied(m);
+        nb_log_info("Loaded %zu %s objects in %.1f ms", p->n, p->kind->name,
+                    (double)(nb_mono_ns() - t0) / 1e6);
+    }
+    return 0;
+ error:
+    nb_model_close(m);
+    return -1;
+}
+
+void nb_model_close(nb_model *m)
+{
+    for (int i = 0; i < NB_POOL_COUNT; i++)
+        if (m->pools[i].kind)
+            nb_pool_free(&m->pools[i]);
+    free(m->acl);
+    m->acl = NULL;
+    m->nacl = 0;
+    pthread_rwlock_destroy(&m->lock);
+    pthread_mutex_destroy(&m->writer);
+}

@@ -1,0 +1,55 @@
+/*
+ * model.h: everything oned knows, in memory: one pool per object kind plus
+ * the ACL rule set, and the two locks that order access to it.
+ *
+ *  - `lock` (rwlock, writer-preferring): readers hold it for reading while
+ *    they look at objects; a committing transaction holds it for writing
+ *    only while it swaps objects in, after the store has committed.
+ *  - `writer` (mutex): at most one transaction at a time (see txn.h).  The
+ *    writer reads pools without `lock`: nobody else can change them.
+ */
+#ifndef NB_MODEL_H
+#define NB_MODEL_H
+
+#include <pthread.h>
+#include "acl/rule.h"
+#include "oned/config.h"
+#include "oned/pool.h"
+#include "oned/store.h"
+
+/* The kinds oned keeps pools for, in load order. */
+enum nb_pool_id {
+    NB_POOL_USER,
+    NB_POOL_GROUP,
+    NB_POOL_ZONE,
+    NB_POOL_ACL,
+    NB_POOL_COUNT
+};
+
+struct nb_model {
+    pthread_rwlock_t lock;
+    pthread_mutex_t writer;
+    nb_store *store;
+    const nb_config *cfg;
+    nb_pool pools[NB_POOL_COUNT];
+    /* Contiguous copy of the ACL pool for the authorization loop. */
+    nb_acl_rule *acl;
+    size_t nacl;
+    int zone_id;            /* this zone (0) */
+};
+
+/* Load every pool from the store. */
+int nb_model_open(nb_model *m, nb_store *s, const nb_config *cfg, char **err);
+void nb_model_close(nb_model *m);
+
+nb_pool *nb_model_pool(nb_model *m, const nb_kind *k);
+const nb_pool *nb_model_cpool(const nb_model *m, const nb_kind *k);
+
+/* Names for documents (UNAME/GNAME); "" when unknown. */
+const char *nb_model_user_name(const nb_model *m, int uid);
+const char *nb_model_group_name(const nb_model *m, int gid);
+
+void nb_model_rdlock(nb_model *m);
+void nb_model_unlock(nb_model *m);
+
+#endif

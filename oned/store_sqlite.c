@@ -1,0 +1,311 @@
+/*
+ * store_sqlite.c: the embedded SQLite back end.  WAL mode (readers never
+ * block the writer), synchronous per DB/SYNC, one connection used only by the
+ * single writer and at start-up, prepared statements cached per table.
+ */
+#define NB_LOG_MODULE "DBM"
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/log.h"
+#include "lib/util.h"
+#include "oned/store.h"
+
+typedef struct nb_sqlite_stmt {
+    char *sql;
+    sqlite3_stmt *st;
+} nb_sqlite_stmt;
+
+typedef struct nb_sqlite {
+    sqlite3 *db;
+    nb_sqlite_stmt *cache;
+    size_t ncache;
+    size_t capcache;
+} nb_sqlite;
+
+static char *nb_sqlite_err(nb_sqlite *q, const char *what)
+{
+    return nb_asprintf("%s: %s", what, sqlite3_errmsg(q->db));
+}
+
+/* Prepared statements keyed by their SQL text: a handful per table. */
+static sqlite3_stmt *nb_sqlite_prepare(nb_sqlite *q, const char *sql, char **err)
+{
+    for (size_t i = 0; i < q->ncache; i++)
+        if (strcmp(q->cache[i].sql, sql) == 0) {
+            sqlite3_reset(q->cache[i].st);
+            sqlite3_clear_bindings(q->cache[i].st);
+            return q->cache[i].st;
+        }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        *err = nb_sqlite_err(q, "prepare");
+        return NULL;
+    }
+    nb_grow(&q->cache, &q->capcache, q->ncache + 1, sizeof(*q->cache));
+    q->cache[q->ncache].sql = nb_strdup(sql);
+    q->cache[q->ncache].st = st;
+    q->ncache++;
+    return st;
+}
+
+static int nb_sqlite_exec(nb_store *s, const char *sql, char **err)
+{
+    nb_sqlite *q = s->priv;
+    char *msg = NULL;
+    if (sqlite3_exec(q->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        *err = nb_strdup(msg ? msg : sqlite3_errmsg(q->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void nb_sqlite_close(nb_store *s)
+{
+    nb_sqlite *q = s->priv;
+    if (!q)
+        return;
+    for (size_t i = 0; i < q->ncache; i++) {
+        sqlite3_finalize(q->cache[i].st);
+        free(q->cache[i].sql);
+    }
+    free(q->cache);
+    sqlite3_close(q->db);
+    free(q);
+    s->priv = NULL;
+}
+
+/* conninfo: "path[?sync=OFF|NORMAL|FULL]". */
+static int nb_sqlite_open(nb_store *s, const char *conninfo, char **err)
+{
+    nb_sqlite *q = nb_calloc(1, sizeof(*q));
+    const char *qm = strchr(conninfo, '?');
+    char *path = qm ? nb_strndup(conninfo, (size_t)(qm - conninfo)) : nb_strdup(conninfo);
+    const char *sync = "FULL";
+    char *pragmas = NULL;
+    int ret = -1;
+
+    s->priv = q;
+    if (qm && strncmp(qm + 1, "sync=", 5) == 0)
+        sync = qm + 6;
+    if (!nb_strcaseeq(sync, "OFF") && !nb_strcaseeq(sync, "NORMAL") && !nb_strcaseeq(sync, "FULL")) {
+        *err = nb_asprintf("DB/SYNC must be OFF, NORMAL or FULL, not \"%s\"", sync);
+        goto cleanup;
+    }
+    if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        *err = nb_asprintf("cannot open database %s: %s", path,
+                           q->db ? sqlite3_errmsg(q->db) : "out of memory");
+        goto cleanup;
+    }
+    sqlite3_busy_timeout(q->db, 5000);
+    pragmas = nb_asprintf("PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; "
+                          "PRAGMA foreign_keys=ON;", sync);
+    if (nb_sqlite_exec(s, pragmas, err) < 0)
+        goto cleanup;
+    ret = 0;
+ cleanup:
+    free(pragmas);
+    free(path);
+    if (ret < 0)
+        nb_sqlite_close(s);
+    return ret;
+}
+
+static int nb_sqlite_begin(nb_store *s, char **err)
+{
+    /* IMMEDIATE: take the write lock now, not at the first write. */
+    return nb_sqlite_exec(s, "BEGIN IMMEDIATE", err);
+}
+
+static int nb_sqlite_commit(nb_store *s, char **err)
+{
+    return nb_sqlite_exec(s, "COMMIT", err);
+}
+
+static void nb_sqlite_rollback(nb_store *s)
+{
+    nb_sqlite *q = s->priv;
+    if (!sqlite3_get_autocommit(q->db)) {
+        char *err = NULL;
+        if (nb_sqlite_exec(s, "ROLLBACK", &err) < 0) {
+            nb_log_error("rollback failed: %s", err);
+            free(err);
+        }
+    }
+}
+
+/* Table names come from kind descriptors, never from requests; still, only
+ * identifiers reach the SQL text. */
+static int nb_sqlite_table_ok(const char *table, char **err)
+{
+    for (const char *p = table; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || *p == '_')) {
+            *err = nb_asprintf("invalid table name %s", table);
+            return -1;
+        }
+    return 0;
+}
+
+static int nb_sqlite_step_done(nb_sqlite *q, sqlite3_stmt *st, const char *what, char **err)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        *err = nb_sqlite_err(q, what);
+        return -1;
+    }
+    return 0;
+}
+
+static int nb_sqlite_put(nb_store *s, const char *table, int oid, const char *name,
+                         int uid, int gid, const char *body, size_t len, char **err)
+{
+    nb_sqlite *q = s->priv;
+    char sql[160];
+    sqlite3_stmt *st;
+
+    if (nb_sqlite_table_ok(table, err) < 0)
+        return -1;
+    snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO %s (oid, name, body, uid, gid) "
+             "VALUES (?, ?, ?, ?, ?)", table);
+    if (!(st = nb_sqlite_prepare(q, sql, err)))
+        return -1;
+    sqlite3_bind_int(st, 1, oid);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, body, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, uid);
+    sqlite3_bind_int(st, 5, gid);
+    return nb_sqlite_step_done(q, st, "insert", err);
+}
+
+static int nb_sqlite_del(nb_store *s, const char *table, int oid, char **err)
+{
+    nb_sqlite *q = s->priv;
+    char sql[96];
+    sqlite3_stmt *st;
+
+    if (nb_sqlite_table_ok(table, err) < 0)
+        return -1;
+    snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE oid = ?", table);
+    if (!(st = nb_sqlite_prepare(q, sql, err)))
+        return -1;
+    sqlite3_bind_int(st, 1, oid);
+    return nb_sqlite_step_done(q, st, "delete", err);
+}
+
+static int nb_sqlite_load(nb_store *s, const char *table, nb_store_row_cb cb, void *ctx, char **err)
+{
+    nb_sqlite *q = s->priv;
+    char sql[96];
+    sqlite3_stmt *st;
+    int rc, ret = -1;
+
+    if (nb_sqlite_table_ok(table, err) < 0)
+        return -1;
+    snprintf(sql, sizeof(sql), "SELECT oid, body FROM %s ORDER BY oid", table);
+    if (!(st = nb_sqlite_prepare(q, sql, err)))
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *body = (const char *)sqlite3_column_text(st, 1);
+        size_t len = (size_t)sqlite3_column_bytes(st, 1);
+        if (cb(ctx, sqlite3_column_int(st, 0), body ? body : "", len) != 0) {
+            *err = nb_asprintf("loading %s stopped at oid %d", table, sqlite3_column_int(st, 0));
+            goto cleanup;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        *err = nb_sqlite_err(q, "select");
+        goto cleanup;
+    }
+    ret = 0;
+ cleanup:
+    sqlite3_reset(st);
+    return ret;
+}
+
+static int nb_sqlite_counter_get(nb_store *s, const char *pool, int *last, char **err)
+{
+    nb_sqlite *q = s->priv;
+    sqlite3_stmt *st = nb_sqlite_prepare(q, "SELECT last_oid FROM pool_control WHERE tablename = ?", err);
+    int rc;
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *last = sqlite3_column_int(st, 0);
+    else if (rc == SQLITE_DONE)
+        *last = -1;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        *err = nb_sqlite_err(q, "pool_control");
+        return -1;
+    }
+    return 0;
+}
+
+static int nb_sqlite_counter_set(nb_store *s, const char *pool, int last, char **err)
+{
+    nb_sqlite *q = s->priv;
+    sqlite3_stmt *st = nb_sqlite_prepare(q, "INSERT OR REPLACE INTO pool_control "
+                                         "(tablename, last_oid) VALUES (?, ?)", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, last);
+    return nb_sqlite_step_done(q, st, "pool_control", err);
+}
+
+static int nb_sqlite_version_get(nb_store *s, int *version, char **err)
+{
+    nb_sqlite *q = s->priv;
+    sqlite3_stmt *st;
+    int rc;
+
+    if (nb_sqlite_exec(s, "CREATE TABLE IF NOT EXISTS db_versioning (version INTEGER "
+                       "PRIMARY KEY, timestamp INTEGER NOT NULL, comment TEXT)", err) < 0)
+        return -1;
+    if (!(st = nb_sqlite_prepare(q, "SELECT COALESCE(MAX(version), 0) FROM db_versioning", err)))
+        return -1;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *version = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) {
+        *err = nb_sqlite_err(q, "db_versioning");
+        return -1;
+    }
+    return 0;
+}
+
+static int nb_sqlite_version_set(nb_store *s, int version, const char *comment, char **err)
+{
+    nb_sqlite *q = s->priv;
+    sqlite3_stmt *st = nb_sqlite_prepare(q, "INSERT INTO db_versioning (version, timestamp, "
+                                         "comment) VALUES (?, strftime('%s','now'), ?)", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int(st, 1, version);
+    sqlite3_bind_text(st, 2, comment, -1, SQLITE_STATIC);
+    return nb_sqlite_step_done(q, st, "db_versioning", err);
+}
+
+const nb_store_ops nb_store_sqlite_ops = {
+    .name = "sqlite",
+    .open = nb_sqlite_open,
+    .close = nb_sqlite_close,
+    .begin = nb_sqlite_begin,
+    .commit = nb_sqlite_commit,
+    .rollback = nb_sqlite_rollback,
+    .exec = nb_sqlite_exec,
+    .put = nb_sqlite_put,
+    .del = nb_sqlite_del,
+    .load = nb_sqlite_load,
+    .counter_get = nb_sqlite_counter_get,
+    .counter_set = nb_sqlite_counter_set,
+    .version_get = nb_sqlite_version_get,
+    .version_set = nb_sqlite_version_set,
+};

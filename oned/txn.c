@@ -1,0 +1,214 @@
+#define NB_LOG_MODULE "DBM"
+#include "oned/txn.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "lib/log.h"
+#include "lib/util.h"
+
+typedef struct nb_change {
+    const nb_kind *kind;
+    int oid;
+    nb_object *obj;     /* new version, or NULL: delete */
+} nb_change;
+
+struct nb_txn {
+    nb_model *m;
+    nb_change *ch;
+    size_t n;
+    size_t cap;
+    int last_oid[NB_POOL_COUNT];    /* -2: untouched */
+};
+
+nb_txn *nb_txn_begin(nb_model *m)
+{
+    nb_txn *t = nb_calloc(1, sizeof(*t));
+    t->m = m;
+    for (int i = 0; i < NB_POOL_COUNT; i++)
+        t->last_oid[i] = -2;
+    pthread_mutex_lock(&m->writer);
+    return t;
+}
+
+nb_model *nb_txn_model(nb_txn *t)
+{
+    return t->m;
+}
+
+static nb_change *nb_txn_find(nb_txn *t, const nb_kind *k, int oid)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->ch[i].kind == k && t->ch[i].oid == oid)
+            return &t->ch[i];
+    return NULL;
+}
+
+nb_object *nb_txn_get(nb_txn *t, const nb_kind *k, int oid)
+{
+    nb_change *c = nb_txn_find(t, k, oid);
+    if (c)
+        return c->obj;
+    return nb_pool_get(nb_model_pool(t->m, k), oid);
+}
+
+nb_object *nb_txn_get_by_name(nb_txn *t, const nb_kind *k, const char *name)
+{
+    nb_object *o;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->ch[i].kind == k && t->ch[i].obj && strcmp(t->ch[i].obj->name, name) == 0)
+            return t->ch[i].obj;
+    o = nb_pool_get_by_name(nb_model_pool(t->m, k), name);
+    /* A published object this transaction renamed or deleted no longer
+     * answers to its old name. */
+    if (o && nb_txn_find(t, k, o->oid))
+        return NULL;
+    return o;
+}
+
+static void nb_txn_add(nb_txn *t, const nb_kind *k, int oid, nb_object *obj)
+{
+    nb_grow(&t->ch, &t->cap, t->n + 1, sizeof(*t->ch));
+    t->ch[t->n].kind = k;
+    t->ch[t->n].oid = oid;
+    t->ch[t->n].obj = obj;
+    t->n++;
+}
+
+nb_object *nb_txn_edit(nb_txn *t, const nb_object *o)
+{
+    nb_change *c = nb_txn_find(t, o->kind, o->oid);
+    nb_object *copy;
+    if (c && c->obj)
+        return c->obj;
+    copy = nb_object_clone(o);
+    if (c)
+        c->obj = copy;
+    else
+        nb_txn_add(t, o->kind, o->oid, copy);
+    return copy;
+}
+
+static int nb_txn_pool_index(nb_txn *t, const nb_kind *k)
+{
+    return (int)(nb_model_pool(t->m, k) - t->m->pools);
+}
+
+int nb_txn_next_oid(nb_txn *t, const nb_kind *k, int floor)
+{
+    int i = nb_txn_pool_index(t, k);
+    int last = t->last_oid[i] == -2 ? t->m->pools[i].last_oid : t->last_oid[i];
+    int next = last + 1 > floor ? last + 1 : floor;
+    t->last_oid[i] = next;
+    return next;
+}
+
+void nb_txn_insert(nb_txn *t, nb_object *o)
+{
+    nb_txn_add(t, o->kind, o->oid, o);
+}
+
+void nb_txn_delete(nb_txn *t, const nb_object *o)
+{
+    const nb_kind *k = o->kind;
+    int oid = o->oid;
+    nb_change *c = nb_txn_find(t, k, oid);
+    if (c) {
+        nb_object_free(c->obj);     /* may be o itself: use the saved ids */
+        c->obj = NULL;
+    } else {
+        nb_txn_add(t, k, oid, NULL);
+    }
+}
+
+bool nb_txn_dirty(const nb_txn *t)
+{
+    if (t->n)
+        return true;
+    for (int i = 0; i < NB_POOL_COUNT; i++)
+        if (t->last_oid[i] != -2)
+            return true;
+    return false;
+}
+
+static int nb_txn_write(nb_store *s, void *ctx, char **err)
+{
+    nb_txn *t = ctx;
+    nb_buf body = NB_BUF_INIT;
+    int ret = -1;
+
+    for (size_t i = 0; i < t->n; i++) {
+        nb_change *c = &t->ch[i];
+        if (!c->obj) {
+            if (s->ops->del(s, c->kind->table, c->oid, err) < 0)
+                goto cleanup;
+            continue;
+        }
+        nb_buf_reset(&body);
+        c->kind->to_xml(c->obj, &body, NB_XML_STORE, t->m);
+        if (s->ops->put(s, c->kind->table, c->oid, c->obj->name ? c->obj->name : "",
+                        c->obj->uid, c->obj->gid, body.data, body.len, err) < 0)
+            goto cleanup;
+    }
+    for (int i = 0; i < NB_POOL_COUNT; i++)
+        if (t->last_oid[i] != -2 &&
+            s->ops->counter_set(s, t->m->pools[i].kind->table, t->last_oid[i], err) < 0)
+            goto cleanup;
+    ret = 0;
+ cleanup:
+    nb_buf_free(&body);
+    return ret;
+}
+
+static void nb_txn_end(nb_txn *t)
+{
+    pthread_mutex_unlock(&t->m->writer);
+    free(t->ch);
+    free(t);
+}
+
+int nb_txn_commit(nb_txn *t, char **err)
+{
+    nb_model *m = t->m;
+    nb_object **old;
+    bool touched[NB_POOL_COUNT] = { false };
+
+    if (!nb_txn_dirty(t)) {
+        nb_txn_end(t);
+        return 0;
+    }
+    if (nb_store_transact(m->store, nb_txn_write, t, err) < 0) {
+        nb_log_error("store commit failed: %s", *err);
+        nb_txn_abort(t);
+        return -1;
+    }
+
+    /* Durable: now publish.  Readers are out only for these pointer swaps. */
+    old = nb_calloc(t->n + 1, sizeof(*old));
+    pthread_rwlock_wrlock(&m->lock);
+    for (size_t i = 0; i < t->n; i++) {
+        nb_change *c = &t->ch[i];
+        nb_pool *p = nb_model_pool(m, c->kind);
+        old[i] = c->obj ? nb_pool_put(p, c->obj) : nb_pool_remove(p, c->oid);
+        touched[p - m->pools] = true;
+    }
+    for (int i = 0; i < NB_POOL_COUNT; i++) {
+        if (t->last_oid[i] > m->pools[i].last_oid)
+            m->pools[i].last_oid = t->last_oid[i];
+        if (touched[i] && m->pools[i].kind->applied)
+            m->pools[i].kind->applied(m);
+    }
+    pthread_rwlock_unlock(&m->lock);
+
+    for (size_t i = 0; i < t->n; i++)
+        nb_object_free(old[i]);
+    free(old);
+    nb_txn_end(t);
+    return 0;
+}
+
+void nb_txn_abort(nb_txn *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        nb_object_free(t->ch[i].obj);
+    nb_txn_end(t);
+}

@@ -1,0 +1,46 @@
+/*
+ * txn.h: the one way to change the model.
+ *
+ *   txn = nb_txn_begin(m)              takes the writer mutex
+ *   u   = nb_txn_edit(txn, obj)        private copy to modify
+ *   nb_txn_insert(txn, new_object)     with an id from nb_txn_next_oid()
+ *   nb_txn_delete(txn, obj)
+ *   nb_txn_commit(txn, &err)           store transaction, then swap into
+ *                                      the pools; durable before it returns
+ *
+ * or nb_txn_abort(txn).  Both end the transaction and release the mutex.
+ * Until commit nothing is visible to readers and nothing is in the store; a
+ * failed store commit leaves the pools exactly as they were.
+ */
+#ifndef NB_TXN_H
+#define NB_TXN_H
+
+#include "oned/model.h"
+
+typedef struct nb_txn nb_txn;
+
+nb_txn *nb_txn_begin(nb_model *m);
+nb_model *nb_txn_model(nb_txn *t);
+
+/* The version of (kind, oid) this transaction sees: its own pending copy,
+ * else the published object; NULL if absent or deleted in this txn. */
+nb_object *nb_txn_get(nb_txn *t, const nb_kind *k, int oid);
+nb_object *nb_txn_get_by_name(nb_txn *t, const nb_kind *k, const char *name);
+
+/* A modifiable copy of o, registered to replace it at commit.  Editing the
+ * same object twice returns the same copy. */
+nb_object *nb_txn_edit(nb_txn *t, const nb_object *o);
+
+/* Next id of a pool (never reused; at least `floor`). */
+int nb_txn_next_oid(nb_txn *t, const nb_kind *k, int floor);
+/* Add a new object (ownership passes to the transaction). */
+void nb_txn_insert(nb_txn *t, nb_object *o);
+void nb_txn_delete(nb_txn *t, const nb_object *o);
+
+/* True when the transaction has changes to commit. */
+bool nb_txn_dirty(const nb_txn *t);
+
+int nb_txn_commit(nb_txn *t, char **err);
+void nb_txn_abort(nb_txn *t);
+
+#endif
