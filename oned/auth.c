@@ -209,8 +209,10 @@ static bool nb_auth_token(const nb_user *u, const char *secret, int *egid)
 /*
  * Verify `secret` for the user called name.  Tokens and cached sessions are
  * answered under the read lock; the slow hash runs after it is released.
+ * Returns 0 (verified), -1, or 1 when the user is a server account and the
+ * secret has the delegation form (with `delegating` false).
  */
-static int nb_auth_user(nb_auth *a, const char *name, const char *secret, bool allow_token,
+static int nb_auth_user(nb_auth *a, const char *name, const char *secret, bool delegating,
                         int *uid, int *egid)
 {
     nb_model *m = a->m;
@@ -224,13 +226,18 @@ static int nb_auth_user(nb_auth *a, const char *name, const char *secret, bool a
         return -1;
     nb_model_rdlock(m);
     o = nb_pool_get_by_name(nb_model_cpool(m, &nb_user_kind), name);
-    if (!o || !(u = nb_user_cof(o))->enabled || strcmp(u->auth_driver, "public") == 0) {
+    if (!o || !(u = nb_user_cof(o))->enabled || strcmp(u->auth_driver, "public") == 0 ||
+        (delegating && strcmp(u->auth_driver, "server_cipher") != 0)) {
         nb_model_unlock(m);
         return -1;
     }
+    if (!delegating && strcmp(u->auth_driver, "server_cipher") == 0 && strchr(secret, ':')) {
+        nb_model_unlock(m);
+        return 1;
+    }
     *uid = o->oid;
     *egid = -1;
-    if ((allow_token && nb_auth_token(u, secret, egid)) ||
+    if ((!delegating && nb_auth_token(u, secret, egid)) ||
         nb_auth_cached(a, o->oid, secret, u->password)) {
         nb_model_unlock(m);
         return 0;
@@ -285,50 +292,32 @@ static int nb_auth_delegated(nb_auth *a, int via, const char *rest, nb_auth_resu
     return ret;
 }
 
-/* The user's auth driver, or NULL if there is no such user. */
-static char *nb_auth_driver_of(nb_auth *a, const char *name)
-{
-    const nb_object *o;
-    char *driver = NULL;
-    nb_model_rdlock(a->m);
-    o = nb_pool_get_by_name(nb_model_cpool(a->m, &nb_user_kind), name);
-    if (o)
-        driver = nb_strdup(nb_user_cof(o)->auth_driver);
-    nb_model_unlock(a->m);
-    return driver;
-}
-
 int nb_auth_session(nb_auth *a, const char *session, size_t len, nb_auth_result *r)
 {
     const char *colon, *secret, *last;
-    char *name = NULL, *driver = NULL;
-    int uid, egid, ret = -1;
+    char *name = NULL, *rest = NULL;
+    int uid, egid, rc, ret = -1;
 
     if (strlen(session) != len || !(colon = strchr(session, ':')) || colon == session)
         return -1;
     name = nb_strndup(session, (size_t)(colon - session));
     secret = colon + 1;
     r->via_uid = -1;
-    if (!(driver = nb_auth_driver_of(a, name)))
-        goto cleanup;
-
-    /* A delegating server account proves itself with the last field. */
-    last = strrchr(secret, ':');
-    if (strcmp(driver, "server_cipher") == 0 && last) {
-        if (nb_auth_user(a, name, last + 1, false, &uid, &egid) == 0) {
-            char *rest = nb_strndup(secret, (size_t)(last - secret) + 1);
-            ret = nb_auth_delegated(a, uid, rest, r);
-            free(rest);
-        }
-        goto cleanup;
-    }
-    if (nb_auth_user(a, name, secret, true, &uid, &egid) == 0) {
+    rc = nb_auth_user(a, name, secret, false, &uid, &egid);
+    if (rc == 0) {
         r->uid = uid;
         r->egid = egid;
         ret = 0;
+    } else if (rc == 1) {
+        /* A server account proves itself with the last field and acts as
+         * the user named before it. */
+        last = strrchr(secret, ':');
+        if (nb_auth_user(a, name, last + 1, true, &uid, &egid) == 0) {
+            rest = nb_strndup(secret, (size_t)(last - secret) + 1);
+            ret = nb_auth_delegated(a, uid, rest, r);
+        }
     }
- cleanup:
-    free(driver);
+    free(rest);
     free(name);
     return ret;
 }
