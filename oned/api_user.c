@@ -312,7 +312,7 @@ const nb_method nb_api_user_methods[] = {
     { "one.user.allocate", "ss|sa", NULL, -1, NB_OP_CREATE, W, nb_user_allocate },
     { "one.user.delete", "i", &nb_user_kind, 0, NB_OP_ADMIN, W, nb_user_delete },
     { "one.user.passwd", "is", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_user_passwd },
-    { "one.user.login", "sii|i", NULL, -1, NB_OP_MANAGE, W, nb_user_login },
+    { "one.user.login", "ssi|i", NULL, -1, NB_OP_MANAGE, W, nb_user_login },
     { "one.user.update", "is|i", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_api_update },
     { "one.user.chauth", "is|s", &nb_user_kind, 0, NB_OP_ADMIN, W, nb_user_chauth },
     { "one.user.enable", "ib", &nb_user_kind, 0, NB_OP_ADMIN, W, nb_user_enable },

@@ -1,0 +1,120 @@
+/*
+ * commands.h: the command tables of the multi-call CLI.
+ *
+ * Each OpenNebula object (user, group, zone, ...) is one cli_object, defined
+ * in cli/cmd_<name>.c: its XML element names, its list columns, its show
+ * sheet and its command table.  The verbs that are the same for every object
+ * (list, show, delete, update, "act on two objects", name resolution) are
+ * written once in cli/main.c and referenced from the tables.
+ *
+ * Adding `onevm`: write cli/cmd_vm.c defining `const cli_object cli_vm_object`
+ * and add X(vm) to CLI_OBJECTS below.
+ */
+#ifndef CLI_COMMANDS_H
+#define CLI_COMMANDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <libxml/tree.h>
+#include "cli/args.h"
+#include "cli/client.h"
+#include "cli/output.h"
+
+#define CLI_OBJECTS(X) X(user) X(group) X(zone)
+
+#define CLI_COUNT_OBJECT(o) +1
+enum { CLI_NOBJECTS = 0 CLI_OBJECTS(CLI_COUNT_OBJECT) };
+#undef CLI_COUNT_OBJECT
+
+typedef struct cli_ctx cli_ctx;
+typedef struct cli_object cli_object;
+typedef struct cli_command cli_command;
+
+struct cli_command {
+    const char *name;
+    const char *synopsis;       /* positional arguments, e.g. "ID|NAME PASSWORD" */
+    const char *help;           /* one line */
+    int min_args;
+    int max_args;               /* -1: any number */
+    const cli_optdef *opts;     /* command options (NULL-terminated), or NULL */
+    int (*run)(cli_ctx *ctx);   /* 0, or -1 with the error recorded or reported */
+    const void *data;           /* parameters for a shared runner */
+};
+
+/* How the pool is listed (`one.<o>pool.info`). */
+typedef enum cli_pool_kind {
+    CLI_POOL_PLAIN,     /* no parameters: user, group, zone, host, ... */
+    CLI_POOL_FILTERED,  /* (filter -2, start -1, end -1): vm, image, template, ... */
+} cli_pool_kind;
+
+struct cli_object {
+    const char *name;           /* "user": `oneuser`, `one user` */
+    const char *rpc;            /* method infix: one.<rpc>.info, one.<rpc>pool.info */
+    const char *elem;           /* "USER", also the word in "USER named x not found." */
+    const char *pool_elem;      /* "USER_POOL" */
+    cli_pool_kind pool_kind;
+    bool show_self;             /* `show` without an argument is info(-1) */
+    const cli_column *columns;  /* `list` table */
+    size_t ncolumns;
+    void (*show)(const xmlNode *obj);   /* `show` sheet */
+    const cli_command *commands;
+    size_t ncommands;
+};
+
+struct cli_ctx {
+    const cli_object *obj;
+    const cli_command *cmd;
+    const char *prog;           /* "oneuser" or "one user", for messages */
+    cli_args args;
+    cli_out_mode out;
+    cli_client *client;
+    /* Pools already listed (to resolve names, or for `list`): each at most
+     * once per command, one slot per object type. */
+    struct { const cli_object *obj; xmlDoc *doc; } pools[CLI_NOBJECTS];
+};
+
+#define CLI_DECLARE_OBJECT(o) extern const cli_object cli_##o##_object;
+CLI_OBJECTS(CLI_DECLARE_OBJECT)
+#undef CLI_DECLARE_OBJECT
+
+/* ---- shared verbs (cli/main.c) ------------------------------------------- */
+
+/* list: the pool as a table, -x XML, -j JSON. */
+int cli_run_list(cli_ctx *ctx);
+/* show [ID|NAME]: info(id, false) as a sheet, -x, -j. */
+int cli_run_show(cli_ctx *ctx);
+/* delete ID|NAME...: one.<rpc>.delete(id) for each; comma lists and ranges
+ * "3..7" allowed; goes on after a failure and fails at the end. */
+int cli_run_delete(cli_ctx *ctx);
+/* update ID|NAME FILE [--append]: one.<rpc>.update(id, text, 0|1); FILE "-" is stdin. */
+int cli_run_update(cli_ctx *ctx);
+extern const cli_optdef cli_update_opts[];
+
+/* A call on two objects, one.<rpc>.<method>(id1, id2), e.g. user chgrp. */
+typedef struct cli_pair {
+    const char *method;         /* "chgrp" */
+    const cli_object *second;   /* what the second argument names */
+} cli_pair;
+int cli_run_pair(cli_ctx *ctx);   /* data: const cli_pair * */
+
+/* ---- helpers for object-specific commands ---------------------------------- */
+
+/* "one.<rpc>.<verb>" or, with pool, "one.<rpc>pool.<verb>" (allocated). */
+char *cli_method(const cli_object *obj, const char *verb, bool pool);
+/* An argument naming an object of type obj: a number is the id, anything
+ * else is looked up by NAME in the pool.  0, or -1 with the error recorded. */
+int cli_resolve(cli_ctx *ctx, const cli_object *obj, const char *arg, int *id);
+/*
+ * Call fn(ctx, id) for every object named by the positional arguments from
+ * index `from` on: ids, names, comma lists and ranges "3..7".  Reports each
+ * failure as it happens and goes on; returns -1 if any failed.
+ */
+int cli_each_id(cli_ctx *ctx, size_t from, int (*fn)(cli_ctx *ctx, int id));
+/* A comma-separated list of ids or names (GROUP lists); *ids is allocated. */
+int cli_resolve_list(cli_ctx *ctx, const cli_object *obj, const char *arg, int **ids, size_t *n);
+/* Parse an integer option value ("--time"), recording an error if invalid. */
+int cli_opt_int(const cli_ctx *ctx, const char *name, int dflt, int *out);
+/* Print the document xml in the selected mode; sheet renders the table mode. */
+int cli_print_doc(const cli_ctx *ctx, const char *xml, void (*sheet)(const xmlNode *root));
+
+#endif

@@ -1,0 +1,544 @@
+/*
+ * main.c: the multi-call entry point (oneuser, onegroup, onezone, or
+ * `one user ...`), the dispatch from argv to an object's command, and the
+ * verbs every object shares (list, show, delete, update, two-object calls,
+ * name resolution).
+ *
+ * Exit status: 0 on success, 255 on any error (OpenNebula's Ruby CLI exits -1).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <libxml/parser.h>
+#include "lib/buf.h"
+#include "lib/util.h"
+#include "cli/commands.h"
+
+#define EXIT_FAIL 255
+
+#define CLI_OBJECT_ENTRY(o) &cli_##o##_object,
+static const cli_object *const objects[] = { CLI_OBJECTS(CLI_OBJECT_ENTRY) };
+#undef CLI_OBJECT_ENTRY
+
+const cli_optdef cli_update_opts[] = {
+    { "append", 'a', NULL, "Merge into the template instead of replacing it" },
+    { NULL, 0, NULL, NULL },
+};
+
+/* ---- helpers ------------------------------------------------------------- */
+
+char *cli_method(const cli_object *obj, const char *verb, bool pool)
+{
+    return nb_asprintf("one.%s%s.%s", obj->rpc, pool ? "pool" : "", verb);
+}
+
+static int pool_info(cli_ctx *ctx, const cli_object *obj, char **xml)
+{
+    char *method = cli_method(obj, "info", true);
+    int rc;
+
+    if (obj->pool_kind == CLI_POOL_FILTERED)
+        rc = cli_call_string(ctx->client, xml, method, "iii", -2, -1, -1);
+    else
+        rc = cli_call_string(ctx->client, xml, method, "");
+    free(method);
+    return rc;
+}
+
+/* The pool of obj, listed once per command and owned by ctx. */
+static xmlDoc *pool_doc(cli_ctx *ctx, const cli_object *obj)
+{
+    size_t slot = 0;
+    char *xml = NULL;
+    xmlDoc *doc;
+
+    for (; slot < NB_ARRAY_SIZE(ctx->pools) && ctx->pools[slot].obj; slot++)
+        if (ctx->pools[slot].obj == obj)
+            return ctx->pools[slot].doc;
+    if (slot == NB_ARRAY_SIZE(ctx->pools))
+        abort();    /* cannot happen: one slot per object type */
+    if (pool_info(ctx, obj, &xml) < 0)
+        return NULL;
+    doc = cli_xml_parse(xml, strlen(xml));
+    free(xml);
+    if (doc && !cli_xml_is(xmlDocGetRootElement(doc), obj->pool_elem)) {
+        cli_error("Unexpected <%s> document listing %s objects, expected <%s>",
+                  (const char *)xmlDocGetRootElement(doc)->name, obj->elem, obj->pool_elem);
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+    if (!doc)
+        return NULL;
+    ctx->pools[slot].obj = obj;
+    ctx->pools[slot].doc = doc;
+    return doc;
+}
+
+int cli_resolve(cli_ctx *ctx, const cli_object *obj, const char *arg, int *id)
+{
+    xmlDoc *doc;
+    size_t matches = 0;
+
+    /* As OpenNebula: anything numeric is an id, never a name. */
+    if (nb_parse_int(arg, id) == 0)
+        return 0;
+    if (!(doc = pool_doc(ctx, obj)))
+        return -1;
+    for (xmlNode *c = xmlDocGetRootElement(doc)->children; c; c = c->next) {
+        const char *name = cli_xml_is(c, obj->elem) ? cli_xml_text(c, "NAME") : NULL;
+
+        if (!name || strcmp(name, arg) != 0)
+            continue;
+        if (matches++ == 0 && nb_parse_int(cli_xml_str(c, "ID"), id) < 0) {
+            cli_error("%s named %s has no valid ID in the pool", obj->elem, arg);
+            return -1;
+        }
+    }
+    if (matches == 1)
+        return 0;
+    if (matches == 0)
+        cli_error("%s named %s not found.", obj->elem, arg);
+    else
+        cli_error("There are multiple %ss with name %s.", obj->elem, arg);
+    return -1;
+}
+
+int cli_resolve_list(cli_ctx *ctx, const cli_object *obj, const char *arg, int **ids, size_t *n)
+{
+    char *copy = nb_strdup(arg), *save = NULL;
+    size_t cap = 0;
+    int ret = -1;
+
+    *ids = NULL;
+    *n = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        nb_grow(ids, &cap, *n + 1, sizeof(**ids));
+        if (cli_resolve(ctx, obj, tok, &(*ids)[*n]) < 0)
+            goto cleanup;
+        (*n)++;
+    }
+    if (*n == 0) {
+        cli_error("Empty %s list '%s'", obj->elem, arg);
+        goto cleanup;
+    }
+    ret = 0;
+ cleanup:
+    if (ret < 0) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+    }
+    free(copy);
+    return ret;
+}
+
+int cli_opt_int(const cli_ctx *ctx, const char *name, int dflt, int *out)
+{
+    const char *v = cli_opt_get(&ctx->args, name);
+
+    *out = dflt;
+    if (!v)
+        return 0;
+    if (nb_parse_int(v, out) < 0) {
+        cli_error("option --%s expects an integer, got '%s'", name, v);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_print_doc(const cli_ctx *ctx, const char *xml, void (*sheet)(const xmlNode *root))
+{
+    xmlDoc *doc = cli_xml_parse(xml, strlen(xml));
+    int rc = 0;
+
+    if (!doc)
+        return -1;
+    switch (ctx->out) {
+    case CLI_OUT_XML:
+        rc = cli_print_xml(doc);
+        break;
+    case CLI_OUT_JSON:
+        rc = cli_print_json(doc);
+        break;
+    case CLI_OUT_TABLE:
+    default:
+        sheet(xmlDocGetRootElement(doc));
+        break;
+    }
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+/* ---- shared verbs -------------------------------------------------------- */
+
+/* The QUOTAS element a USER_POOL/GROUP_POOL keeps beside obj: normally the
+ * next sibling; otherwise searched by ID. */
+static const xmlNode *pool_quotas(const xmlNode *root, const xmlNode *obj)
+{
+    const char *id = cli_xml_text(obj, "ID");
+    const xmlNode *next = obj->next;
+
+    while (next && next->type != XML_ELEMENT_NODE)
+        next = next->next;
+    if (!id)
+        return NULL;
+    if (cli_xml_is(next, "QUOTAS") && strcmp(cli_xml_str(next, "ID"), id) == 0)
+        return next;
+    for (const xmlNode *c = root->children; c; c = c->next)
+        if (cli_xml_is(c, "QUOTAS") && strcmp(cli_xml_str(c, "ID"), id) == 0)
+            return c;
+    return NULL;
+}
+
+static void print_pool_table(const cli_object *obj, const xmlNode *root)
+{
+    const xmlNode *defaults = NULL;
+    bool has_quotas = false;
+    cli_table t;
+
+    for (const xmlNode *c = root->children; c; c = c->next) {
+        size_t len = c->type == XML_ELEMENT_NODE ? strlen((const char *)c->name) : 0;
+        if (len > 15 && strncmp((const char *)c->name, "DEFAULT_", 8) == 0 &&
+            strcmp((const char *)c->name + len - 7, "_QUOTAS") == 0)
+            defaults = c;
+        has_quotas = has_quotas || cli_xml_is(c, "QUOTAS");
+    }
+    cli_table_init(&t, obj->columns, obj->ncolumns);
+    for (const xmlNode *c = root->children; c; c = c->next) {
+        cli_row row = { c, NULL, defaults };
+        if (!cli_xml_is(c, obj->elem))
+            continue;
+        if (has_quotas)
+            row.quotas = pool_quotas(root, c);
+        cli_table_add_row(&t, &row);
+    }
+    cli_table_print(&t);
+    cli_table_free(&t);
+}
+
+int cli_run_list(cli_ctx *ctx)
+{
+    xmlDoc *doc = pool_doc(ctx, ctx->obj);
+
+    if (!doc)
+        return -1;
+    if (ctx->out == CLI_OUT_XML)
+        return cli_print_xml(doc);
+    if (ctx->out == CLI_OUT_JSON)
+        return cli_print_json(doc);
+    print_pool_table(ctx->obj, xmlDocGetRootElement(doc));
+    return 0;
+}
+
+int cli_run_show(cli_ctx *ctx)
+{
+    char *method = cli_method(ctx->obj, "info", false);
+    char *xml = NULL;
+    int id = -1, ret = -1;
+
+    if (ctx->args.npos > 0 && cli_resolve(ctx, ctx->obj, ctx->args.pos[0], &id) < 0)
+        goto cleanup;
+    if (cli_call_string(ctx->client, &xml, method, "ib", id, 0) < 0)
+        goto cleanup;
+    ret = cli_print_doc(ctx, xml, ctx->obj->show);
+ cleanup:
+    free(xml);
+    free(method);
+    return ret;
+}
+
+/* "a..b" as an inclusive id range; 1 if arg is one, 0 if not, -1 if bad. */
+static int parse_range(const char *arg, int *lo, int *hi)
+{
+    const char *dots = strstr(arg, "..");
+    char *first;
+    int rc;
+
+    if (!dots)
+        return 0;
+    first = nb_strndup(arg, (size_t)(dots - arg));
+    rc = nb_parse_int(first, lo) == 0 && nb_parse_int(dots + 2, hi) == 0;
+    free(first);
+    if (!rc)
+        return 0;   /* not numeric: maybe a name containing ".." */
+    if (*lo > *hi || *hi - *lo >= 100000) {
+        cli_error("Invalid id range %s", arg);
+        return -1;
+    }
+    return 1;
+}
+
+int cli_each_id(cli_ctx *ctx, size_t from, int (*fn)(cli_ctx *ctx, int id))
+{
+    bool failed = false;
+
+    for (size_t i = from; i < ctx->args.npos; i++) {
+        char *copy = nb_strdup(ctx->args.pos[i]), *save = NULL;
+
+        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            int lo = 0, hi = 0, rc = parse_range(tok, &lo, &hi);
+
+            if (rc == 0) {
+                rc = cli_resolve(ctx, ctx->obj, tok, &lo);
+                hi = lo;
+            }
+            if (rc < 0) {
+                cli_error_report();
+                failed = true;
+                continue;
+            }
+            for (long id = lo; id <= hi; id++) {
+                if (fn(ctx, (int)id) < 0) {
+                    cli_error_report();
+                    failed = true;
+                }
+            }
+        }
+        free(copy);
+    }
+    return failed ? -1 : 0;
+}
+
+static int delete_one(cli_ctx *ctx, int id)
+{
+    char *method = cli_method(ctx->obj, "delete", false);
+    int rc = cli_call(ctx->client, NULL, method, "i", id);
+
+    free(method);
+    return rc;
+}
+
+int cli_run_delete(cli_ctx *ctx)
+{
+    return cli_each_id(ctx, 0, delete_one);
+}
+
+/* The whole of stdin, for FILE "-". */
+static char *read_stdin(size_t *len)
+{
+    nb_buf b = NB_BUF_INIT;
+    char chunk[8192];
+    ssize_t n;
+
+    while ((n = read(STDIN_FILENO, chunk, sizeof(chunk))) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            nb_buf_free(&b);
+            return NULL;
+        }
+        nb_buf_add(&b, chunk, (size_t)n);
+    }
+    nb_buf_addc(&b, '\0');      /* an empty stdin still yields "" */
+    return nb_buf_steal(&b, len);
+}
+
+int cli_run_update(cli_ctx *ctx)
+{
+    const char *file = ctx->args.pos[1];
+    char *method = cli_method(ctx->obj, "update", false);
+    char *text = NULL;
+    size_t len = 0;
+    int id, ret = -1;
+
+    if (cli_resolve(ctx, ctx->obj, ctx->args.pos[0], &id) < 0)
+        goto cleanup;
+    text = strcmp(file, "-") == 0 ? read_stdin(&len) : nb_read_file(file, &len);
+    if (!text) {
+        cli_error("Cannot read %s: %s", strcmp(file, "-") == 0 ? "standard input" : file,
+                  strerror(errno));
+        goto cleanup;
+    }
+    ret = cli_call(ctx->client, NULL, method, "isi", id, text,
+                   cli_opt_has(&ctx->args, "append") ? 1 : 0);
+ cleanup:
+    free(text);
+    free(method);
+    return ret;
+}
+
+int cli_run_pair(cli_ctx *ctx)
+{
+    const cli_pair *p = ctx->cmd->data;
+    char *method = cli_method(ctx->obj, p->method, false);
+    int a, b, ret = -1;
+
+    if (cli_resolve(ctx, ctx->obj, ctx->args.pos[0], &a) < 0 ||
+        cli_resolve(ctx, p->second, ctx->args.pos[1], &b) < 0)
+        goto cleanup;
+    ret = cli_call(ctx->client, NULL, method, "ii", a, b);
+ cleanup:
+    free(method);
+    return ret;
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+static void top_usage(FILE *f)
+{
+    fprintf(f, "Usage: one OBJECT COMMAND [ARGS] [OPTIONS]\n"
+               "   or: oneOBJECT COMMAND [ARGS] [OPTIONS]\n\nObjects:");
+    for (size_t i = 0; i < NB_ARRAY_SIZE(objects); i++)
+        fprintf(f, " %s", objects[i]->name);
+    fprintf(f, "\n\nRun 'one OBJECT --help' for its commands.\n");
+}
+
+static void object_usage(FILE *f, const char *prog, const cli_object *obj)
+{
+    fprintf(f, "Usage: %s COMMAND [ARGS] [OPTIONS]\n\nCommands:\n", prog);
+    for (size_t i = 0; i < obj->ncommands; i++) {
+        const cli_command *c = &obj->commands[i];
+        char lhs[96];
+
+        snprintf(lhs, sizeof(lhs), "%s %s", c->name, c->synopsis);
+        fprintf(f, "  %-34s %s\n", lhs, c->help);
+    }
+    fprintf(f, "\nOptions of every command:\n");
+    cli_opts_help(f, cli_global_opts);
+    fprintf(f, "\nRun '%s COMMAND --help' for a command's own options.\n"
+               "Environment: ONE_XMLRPC (endpoint, default %s), ONE_AUTH (file with\n"
+               "user:password, default ~/.one/one_auth), ONE_XMLRPC_TIMEOUT (seconds).\n",
+            prog, CLI_DEFAULT_ENDPOINT);
+}
+
+static void command_line(FILE *f, const char *prog, const cli_command *c)
+{
+    fprintf(f, "Usage: %s %s%s%s [OPTIONS]\n", prog, c->name, *c->synopsis ? " " : "",
+            c->synopsis);
+}
+
+static void command_usage(FILE *f, const char *prog, const cli_command *c)
+{
+    command_line(f, prog, c);
+    fprintf(f, "%s\n", c->help);
+    if (c->opts && c->opts->name) {
+        fprintf(f, "\nOptions:\n");
+        cli_opts_help(f, c->opts);
+    }
+    fprintf(f, "\nGlobal options:\n");
+    cli_opts_help(f, cli_global_opts);
+}
+
+static const cli_object *find_object(const char *name)
+{
+    for (size_t i = 0; i < NB_ARRAY_SIZE(objects); i++)
+        if (strcmp(objects[i]->name, name) == 0)
+            return objects[i];
+    return NULL;
+}
+
+static const cli_command *find_command(const cli_object *obj, const char *name)
+{
+    for (size_t i = 0; i < obj->ncommands; i++)
+        if (strcmp(obj->commands[i].name, name) == 0)
+            return &obj->commands[i];
+    return NULL;
+}
+
+/* Parse the command's arguments and run it; returns the exit status. */
+static int run_command(cli_ctx *ctx, int argc, char **argv, int word)
+{
+    const cli_command *cmd = ctx->cmd;
+    char **rest = nb_calloc((size_t)argc + 1, sizeof(*rest));
+    int nrest = 0, status = EXIT_FAIL;
+    bool xml, json;
+
+    /* Everything but the command word itself. */
+    for (int i = 0; i < argc; i++)
+        if (i != word)
+            rest[nrest++] = argv[i];
+    if (cli_args_parse(&ctx->args, nrest, rest, cmd->opts) < 0) {
+        cli_error_report();
+        command_usage(stderr, ctx->prog, cmd);
+        goto cleanup;
+    }
+    if (cli_opt_has(&ctx->args, "help")) {
+        command_usage(stdout, ctx->prog, cmd);
+        status = 0;
+        goto cleanup;
+    }
+    if ((int)ctx->args.npos < cmd->min_args ||
+        (cmd->max_args >= 0 && (int)ctx->args.npos > cmd->max_args)) {
+        fprintf(stderr, "%s %s: wrong number of arguments\n", ctx->prog, cmd->name);
+        command_line(stderr, ctx->prog, cmd);
+        goto cleanup;
+    }
+    xml = cli_opt_has(&ctx->args, "xml");
+    json = cli_opt_has(&ctx->args, "json");
+    if (xml && json) {
+        fprintf(stderr, "%s: --xml and --json are mutually exclusive\n", ctx->prog);
+        goto cleanup;
+    }
+    ctx->out = xml ? CLI_OUT_XML : json ? CLI_OUT_JSON : CLI_OUT_TABLE;
+
+    if (cli_client_open(&ctx->client, cli_opt_get(&ctx->args, "endpoint"),
+                        cli_opt_get(&ctx->args, "user"),
+                        cli_opt_get(&ctx->args, "password")) < 0 ||
+        cmd->run(ctx) < 0) {
+        cli_error_report();
+        goto cleanup;
+    }
+    status = 0;
+ cleanup:
+    fflush(stdout);
+    free(rest);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    cli_ctx ctx;
+    char prog[64];
+    int first = 1, word, status = EXIT_FAIL;
+
+    memset(&ctx, 0, sizeof(ctx));
+    LIBXML_TEST_VERSION
+
+    /* "oneuser ..." or "one user ..." */
+    if (strncmp(base, "one", 3) == 0 && base[3] != '\0') {
+        ctx.obj = find_object(base + 3);
+        snprintf(prog, sizeof(prog), "%s", base);
+    } else if (argc > 1 && argv[1][0] != '-') {
+        ctx.obj = find_object(argv[1]);
+        snprintf(prog, sizeof(prog), "one %s", argv[1]);
+        first = 2;
+    } else {
+        bool help = argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0);
+        top_usage(help ? stdout : stderr);
+        return help ? 0 : EXIT_FAIL;
+    }
+    if (!ctx.obj) {
+        fprintf(stderr, "%s: unknown object\n", prog);
+        top_usage(stderr);
+        return EXIT_FAIL;
+    }
+    ctx.prog = prog;
+    argc -= first;
+    argv += first;
+
+    word = cli_args_first_word(argc, argv);
+    if (word < 0) {
+        bool help = false;
+        for (int i = 0; i < argc; i++)
+            help = help || strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0;
+        object_usage(help ? stdout : stderr, prog, ctx.obj);
+        return help ? 0 : EXIT_FAIL;
+    }
+    if (!(ctx.cmd = find_command(ctx.obj, argv[word]))) {
+        fprintf(stderr, "%s: unknown command '%s'\n\n", prog, argv[word]);
+        object_usage(stderr, prog, ctx.obj);
+        return EXIT_FAIL;
+    }
+
+    status = run_command(&ctx, argc, argv, word);
+
+    for (size_t i = 0; i < NB_ARRAY_SIZE(ctx.pools); i++)
+        xmlFreeDoc(ctx.pools[i].doc);
+    cli_client_free(ctx.client);
+    cli_args_free(&ctx.args);
+    xmlCleanupParser();
+    return status;
+}
