@@ -60,7 +60,7 @@ static int name_cmp(const char *stored, const char *key)
     }
 }
 
-/* First index whose name is >= key (upper == false) or > key (upper == true). */
+/* First index whose name is >= key, or > key if upper_bound. */
 static size_t bound(const nb_tattr *a, size_t n, const char *key, bool upper_bound)
 {
     size_t lo = 0, hi = n;
@@ -260,6 +260,8 @@ size_t nb_tmpl_remove(nb_tmpl *t, const char *name)
 {
     size_t lo = bound(t->attrs, t->n, name, false);
     size_t hi = bound(t->attrs, t->n, name, true);
+    if (lo == hi)
+        return 0;
     for (size_t i = lo; i < hi; i++)
         attr_free(&t->attrs[i]);
     memmove(&t->attrs[lo], &t->attrs[hi], (t->n - hi) * sizeof(*t->attrs));
@@ -427,33 +429,48 @@ static size_t xml_char_len(const unsigned char *s, size_t n)
     return len;
 }
 
+/* Whose value it is, for error messages: "NAME" or "VECTOR/MEMBER".  Kept
+ * as two strings so that the happy path formats nothing. */
+typedef struct owner {
+    const char *attr;
+    const char *sub;    /* NULL for a single attribute */
+} owner;
+
+#define OWNER_FMT "%s%s%s"
+#define OWNER_ARGS(o) (o)->attr, (o)->sub ? "/" : "", (o)->sub ? (o)->sub : ""
+
 /*
  * Check a parsed value (len bytes at v, writable, v[len] usable), normalise
- * its line ends in place and return a copy.  owner names the attribute
- * ("DISK/SIZE") for the error message.
+ * its line ends in place and return a copy.
  */
-static char *finish_value(char *v, size_t len, const char *owner, long line, char **err)
+static char *finish_value(char *v, size_t len, const owner *o, long line, char **err)
 {
     size_t k = 0;
 
     for (size_t i = 0, cl; i < len; i += cl) {
-        if (!(cl = xml_char_len((const unsigned char *)v + i, len - i))) {
-            fail(err, line, "invalid UTF-8 or character not allowed in XML in value of %s", owner);
+        unsigned char c = (unsigned char)v[i];
+        cl = c >= 0x20 && c < 0x80 ? 1 : xml_char_len((const unsigned char *)v + i, len - i);
+        if (!cl) {
+            fail(err, line, "invalid UTF-8 or character not allowed in XML in value of " OWNER_FMT,
+                 OWNER_ARGS(o));
             return NULL;
         }
     }
-    for (size_t i = 0; i < len; i++) {
-        if (v[i] != '\r')
-            v[k++] = v[i];
-        else if (i + 1 == len || v[i + 1] != '\n')
-            v[k++] = '\n';
+    if (memchr(v, '\r', len)) {
+        for (size_t i = 0; i < len; i++) {
+            if (v[i] != '\r')
+                v[k++] = v[i];
+            else if (i + 1 == len || v[i + 1] != '\n')
+                v[k++] = '\n';
+        }
+        len = k;
     }
-    v[k] = '\0';
+    v[len] = '\0';
     if (strstr(v, "]]>")) {
-        fail(err, line, "value of %s contains \"]]>\"", owner);
+        fail(err, line, "value of " OWNER_FMT " contains \"]]>\"", OWNER_ARGS(o));
         return NULL;
     }
-    return nb_strndup(v, k);
+    return nb_strndup(v, len);
 }
 
 /* ---- parsing: text form ------------------------------------------------- */
@@ -465,6 +482,12 @@ typedef struct parser {
     char **err;
     nb_buf val;         /* scratch for the value being read */
 } parser;
+
+/* Characters that end a bare (unquoted) value. */
+static const bool ends_bare[256] = {
+    [' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true, ['='] = true,
+    [','] = true, ['['] = true, [']'] = true, ['#'] = true, ['"'] = true,
+};
 
 /* Number of consecutive c at p, not going past end. */
 static size_t strspn_bounded(const char *p, const char *end, char c)
@@ -552,7 +575,7 @@ static int read_name(parser *ps, char out[NB_TMPL_MAX_NAME + 1], const char *wha
     return 0;
 }
 
-static int read_quoted(parser *ps, const char *owner)
+static int read_quoted(parser *ps, const owner *o)
 {
     long start = ps->line;
 
@@ -564,7 +587,8 @@ static int read_quoted(parser *ps, const char *owner)
         nb_buf_add(&ps->val, ps->p, n);
         ps->p += n;
         if (ps->p == ps->end)
-            return fail(ps->err, start, "unterminated quoted string in value of %s", owner);
+            return fail(ps->err, start, "unterminated quoted string in value of " OWNER_FMT,
+                        OWNER_ARGS(o));
         if (*ps->p == '"') {
             ps->p++;
             return 0;
@@ -592,34 +616,35 @@ static int read_quoted(parser *ps, const char *owner)
 
 /*
  * Read a value at the cursor (blanks already skipped) into a new string.
- * in_vector allows ',' and ']' to end an empty value.
+ * In a vector (o->sub set), ',' and ']' also end an empty value.
  */
-static char *read_value(parser *ps, const char *owner, bool in_vector)
+static char *read_value(parser *ps, const owner *o)
 {
     long line = ps->line;
     char tmp[16];
     int c = peek(ps);
+    bool in_vector = o->sub != NULL;
 
     nb_buf_reset(&ps->val);
     nb_buf_reserve(&ps->val, 0);
     if (c == '"') {
-        if (read_quoted(ps, owner) < 0)
+        if (read_quoted(ps, o) < 0)
             return NULL;
     } else if (c == '[' && in_vector) {
-        fail(ps->err, line, "nested vector in %s (only one level is allowed)", owner);
+        fail(ps->err, line, "nested vector in " OWNER_FMT " (only one level is allowed)", OWNER_ARGS(o));
         return NULL;
     } else if (c == '=' || (!in_vector && (c == ',' || c == ']'))) {
-        fail(ps->err, line, "syntax error, unexpected %s in value of %s",
-             what_here(ps, tmp, sizeof(tmp)), owner);
+        fail(ps->err, line, "syntax error, unexpected %s in value of " OWNER_FMT,
+             what_here(ps, tmp, sizeof(tmp)), OWNER_ARGS(o));
         return NULL;
     } else {
         size_t n = 0;
-        while (ps->p + n < ps->end && !strchr(" \t\r\n=,[]#\"", ps->p[n]))
+        while (ps->p + n < ps->end && !ends_bare[(unsigned char)ps->p[n]])
             n++;
         nb_buf_add(&ps->val, ps->p, n);
         ps->p += n;
     }
-    return finish_value(ps->val.data, ps->val.len, owner, line, ps->err);
+    return finish_value(ps->val.data, ps->val.len, o, line, ps->err);
 }
 
 /* The cursor is on '['; members go to a, which the caller frees on error. */
@@ -627,7 +652,7 @@ static int parse_vector(parser *ps, const char *name, nb_tattr *a)
 {
     long open_line = ps->line;
     char sub[NB_TMPL_MAX_NAME + 1];
-    char owner[2 * NB_TMPL_MAX_NAME + 2];
+    owner o = { name, sub };
     char tmp[16];
     size_t cap = 0;
 
@@ -640,8 +665,7 @@ static int parse_vector(parser *ps, const char *name, nb_tattr *a)
             goto done;          /* empty vector, or a trailing comma */
         if (read_name(ps, sub, "vector member") < 0)
             return -1;
-        snprintf(owner, sizeof(owner), "%s/%s", name, sub);
-        char *v = read_value(ps, owner, true);
+        char *v = read_value(ps, &o);
         if (!v)
             return -1;
         nb_grow(&a->pairs, &cap, a->npairs + 1, sizeof(*a->pairs));
@@ -671,31 +695,33 @@ static int parse_attr(parser *ps, nb_tmpl *t)
 {
     char name[NB_TMPL_MAX_NAME + 1];
     nb_tattr a = { NULL, NULL, NULL, 0 };
+    owner o = { name, NULL };
     char tmp[16];
+    int rc = -1;
 
     if (read_name(ps, name, "attribute") < 0)
         return -1;
     if (peek(ps) == '[') {
         if (parse_vector(ps, name, &a) < 0)
-            goto fail;
-    } else if (!(a.value = read_value(ps, name, false))) {
-        goto fail;
+            goto cleanup;
+    } else if (!(a.value = read_value(ps, &o))) {
+        goto cleanup;
     }
     skip_blanks(ps);
     int c = peek(ps);
     if (c >= 0 && c != '\n' && c != '\r' && c != '#' && !is_name_char((char)c)) {
         fail(ps->err, ps->line, "syntax error, unexpected %s after %s",
              what_here(ps, tmp, sizeof(tmp)), name);
-        goto fail;
+        goto cleanup;
     }
     a.name = nb_strdup(name);
     nb_grow(&t->attrs, &t->cap, t->n + 1, sizeof(*t->attrs));
     t->attrs[t->n++] = a;
-    return 0;
-
- fail:
+    memset(&a, 0, sizeof(a));       /* now owned by t */
+    rc = 0;
+ cleanup:
     attr_free(&a);
-    return -1;
+    return rc;
 }
 
 static int parse_text(nb_tmpl *t, const char *text, size_t len, char **err)
@@ -742,9 +768,10 @@ static char *xml_name(const xmlNode *n, char **err)
 }
 
 /*
- * Classify the content of n: element children (*has_elem), else the
- * concatenated text and CDATA into b (*has_text says whether there was any).
- * Comments and processing instructions are ignored, anything else refused.
+ * Classify the content of n: element children (*has_elem; text between them
+ * is then ignored, as oned does), else the concatenated text and CDATA into b
+ * (*has_text says whether there was any).  Comments and processing
+ * instructions are ignored, anything else refused.
  */
 static int xml_content(const xmlNode *n, nb_buf *b, bool *has_elem, bool *has_text, char **err)
 {
@@ -774,17 +801,17 @@ static int xml_content(const xmlNode *n, nb_buf *b, bool *has_elem, bool *has_te
 
 static int xml_member(const xmlNode *m, const char *vector, nb_tpair *p, nb_buf *b, char **err)
 {
-    char owner[2 * NB_TMPL_MAX_NAME + 2];
     bool has_elem, has_text;
 
     if (!(p->name = xml_name(m, err)))
         return -1;
-    snprintf(owner, sizeof(owner), "%s/%s", vector, p->name);
+    owner o = { vector, p->name };
     if (xml_content(m, b, &has_elem, &has_text, err) < 0)
         return -1;
     if (has_elem)
-        return fail(err, xmlGetLineNo(m), "nested vector in %s (only one level is allowed)", owner);
-    p->value = finish_value(b->data, b->len, owner, xmlGetLineNo(m), err);
+        return fail(err, xmlGetLineNo(m), "nested vector in " OWNER_FMT " (only one level is allowed)",
+                    OWNER_ARGS(&o));
+    p->value = finish_value(b->data, b->len, &o, xmlGetLineNo(m), err);
     return p->value ? 0 : -1;
 }
 
@@ -799,7 +826,8 @@ static int xml_attr(const xmlNode *n, nb_tattr *a, nb_buf *b, char **err)
     if (!has_elem) {
         /* An element with no content at all is an empty vector, which is how
          * nb_tmpl_to_xml writes one; an empty string is an empty CDATA. */
-        if (has_text && !(a->value = finish_value(b->data, b->len, a->name, xmlGetLineNo(n), err)))
+        owner o = { a->name, NULL };
+        if (has_text && !(a->value = finish_value(b->data, b->len, &o, xmlGetLineNo(n), err)))
             return -1;
         return 0;
     }
@@ -867,9 +895,11 @@ static int parse_xml(nb_tmpl *t, const char *text, size_t len, char **err)
     ctxt->_private = &saw_dtd;
     ctxt->sax->internalSubset = reject_dtd;
     /* No XML_PARSE_NOENT (no entity substitution), no network; libxml2's
-     * default depth limit bounds nesting. */
-    doc = xmlCtxtReadMemory(ctxt, text, (int)len, NULL, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+     * default depth limit bounds nesting.  The text is already a decoded
+     * (UTF-8) string, so an encoding declaration in it means nothing. */
+    doc = xmlCtxtReadMemory(ctxt, text, (int)len, NULL, "UTF-8",
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                            XML_PARSE_IGNORE_ENC | XML_PARSE_BIG_LINES);
     if (saw_dtd) {
         fail(err, ctxt->input ? ctxt->input->line : 0, "DTD not allowed in XML template");
         goto cleanup;
