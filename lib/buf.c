@@ -46,24 +46,29 @@ void nb_buf_add_raw(nb_buf *b, const char *s, size_t n)
     b->data[b->len] = '\0';
 }
 
+/* Characters XML text cannot carry as they are. */
+static const char *const nb_xml_entity[256] = {
+    ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['\r'] = "&#13;",
+};
+
 void nb_buf_add_xml_text(nb_buf *b, const char *s, size_t n)
 {
-    size_t start = 0;
-    nb_buf_reserve(b, n);
-    for (size_t i = 0; i < n; i++) {
-        const char *rep;
-        switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '\r': rep = "&#13;"; break;
-        default: continue;
+    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *end = p + n;
+
+    /* Documents are mostly plain text: copy runs, escape the odd byte. */
+    nb_buf_reserve(b, n + n / 16);
+    while (p < end) {
+        const unsigned char *run = p;
+        while (p < end && !nb_xml_entity[*p])
+            p++;
+        if (p > run)
+            nb_buf_add_raw(b, (const char *)run, (size_t)(p - run));
+        if (p < end) {
+            const char *e = nb_xml_entity[*p++];
+            nb_buf_add_raw(b, e, strlen(e));
         }
-        nb_buf_add_raw(b, s + start, i - start);
-        nb_buf_add_raw(b, rep, strlen(rep));
-        start = i + 1;
     }
-    nb_buf_add_raw(b, s + start, n - start);
 }
 
 void nb_buf_add(nb_buf *b, const char *s, size_t n)

@@ -33,7 +33,7 @@ void nb_buf_addf(nb_buf *b, const char *fmt, ...) NB_PRINTF(2, 3);
 void nb_buf_add_ll(nb_buf *b, long long v);
 /* Always raw, ignoring escape mode (the envelope around an escaped document). */
 void nb_buf_add_raw(nb_buf *b, const char *s, size_t n);
-/* XML-escape s (&, <, >, and " ' in attribute-safe form) regardless of mode. */
+/* XML-escape s (&, <, > and CR, as xmlrpc-c does) regardless of mode. */
 void nb_buf_add_xml_text(nb_buf *b, const char *s, size_t n);
 /* <![CDATA[s]]>, splitting any "]]>" inside s so the section stays valid. */
 void nb_buf_add_cdata(nb_buf *b, const char *s);

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "lib/util.h"
 #include "oned/model.h"
 
@@ -53,15 +54,23 @@ static int nb_acl_from_xml(nb_object *o, const xmlNode *root, char **err)
     return 0;
 }
 
-/* The gate walks a contiguous array; rebuild it whenever rules change. */
-static void nb_acl_applied(nb_model *m)
+/* The gate walks a contiguous array of the rules, kept in id order. */
+static void nb_acl_replaced(nb_model *m, const nb_object *old, const nb_object *new)
 {
-    const nb_pool *p = nb_model_cpool(m, &nb_acl_kind);
-    free(m->acl);
-    m->acl = nb_calloc(p->n, sizeof(*m->acl));
-    for (size_t i = 0; i < p->n; i++)
-        m->acl[i] = ((const nb_acl_obj *)p->objs[i])->rule;
-    m->nacl = p->n;
+    int id = old ? old->oid : new->oid;
+    size_t i = 0;
+    while (i < m->nacl && m->acl[i].id < id)
+        i++;
+    if (old && i < m->nacl && m->acl[i].id == id) {
+        memmove(m->acl + i, m->acl + i + 1, (m->nacl - i - 1) * sizeof(*m->acl));
+        m->nacl--;
+    }
+    if (new) {
+        m->acl = nb_realloc(m->acl, (m->nacl + 1) * sizeof(*m->acl));
+        memmove(m->acl + i + 1, m->acl + i, (m->nacl - i) * sizeof(*m->acl));
+        m->acl[i] = ((const nb_acl_obj *)new)->rule;
+        m->nacl++;
+    }
 }
 
 const nb_kind nb_acl_kind = {
@@ -74,5 +83,5 @@ const nb_kind nb_acl_kind = {
     .size = sizeof(nb_acl_obj),
     .to_xml = nb_acl_to_xml,
     .from_xml = nb_acl_from_xml,
-    .applied = nb_acl_applied,
+    .replaced = nb_acl_replaced,
 };

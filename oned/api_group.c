@@ -27,10 +27,11 @@ static int nb_group_allocate(nb_call *c)
 
 static int nb_group_delete(nb_call *c)
 {
-    const nb_group *g = nb_group_cof(c->obj);
+    size_t members;
     if (c->obj->oid < NB_FIRST_GROUP)
         return nb_fail(c, NB_E_ACTION, c->obj->oid, "System groups cannot be deleted.");
-    if (g->nusers > 0)
+    nb_model_group_members(c->model, c->obj->oid, &members);
+    if (members > 0)
         return nb_fail(c, NB_E_ACTION, c->obj->oid, "Group %d is not empty.", c->obj->oid);
     nb_txn_delete(c->txn, c->obj);
     nb_reply_int(c, c->obj->oid);
@@ -43,14 +44,13 @@ static const nb_object *nb_group_member_arg(nb_call *c)
 {
     int uid = (int)nb_arg_int(c, 1, -1);
     const nb_object *u = nb_txn_get(c->txn, &nb_user_kind, uid);
-    const nb_group *g = nb_group_cof(c->obj);
     if (!u) {
         nb_fail_missing(c, &nb_user_kind, uid);
         return NULL;
     }
     if (nb_gate_check(c, u, NB_OP_MANAGE) < 0)
         return NULL;
-    if (!nb_ids_has(g->users, g->nusers, uid)) {
+    if (!nb_ids_has(nb_user_cof(u)->groups, nb_user_cof(u)->ngroups, c->obj->oid)) {
         nb_fail(c, NB_E_ACTION, c->obj->oid, "User [%d] is not a member of group [%d].",
                 uid, c->obj->oid);
         return NULL;

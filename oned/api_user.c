@@ -19,20 +19,15 @@ static bool nb_driver_known(const char *d)
     return false;
 }
 
-/* Membership is stored on both sides; these keep them in step. */
-static void nb_member_add(nb_call *c, nb_user *u, const nb_object *g)
+/* Leaving a group also ends being one of its admins. */
+static void nb_member_del(nb_call *c, nb_user *u, int gid)
 {
-    nb_group *eg = nb_group_of(nb_txn_edit(c->txn, g));
-    nb_ids_add(&u->groups, &u->ngroups, g->oid);
-    nb_ids_add(&eg->users, &eg->nusers, u->o.oid);
-}
-
-static void nb_member_del(nb_call *c, nb_user *u, const nb_object *g)
-{
-    nb_group *eg = nb_group_of(nb_txn_edit(c->txn, g));
-    nb_ids_del(&u->groups, &u->ngroups, g->oid);
-    nb_ids_del(&eg->users, &eg->nusers, u->o.oid);
-    nb_ids_del(&eg->admins, &eg->nadmins, u->o.oid);
+    const nb_object *g = nb_txn_get(c->txn, &nb_group_kind, gid);
+    nb_ids_del(&u->groups, &u->ngroups, gid);
+    if (g && nb_ids_has(nb_group_cof(g)->admins, nb_group_cof(g)->nadmins, u->o.oid)) {
+        nb_group *eg = nb_group_of(nb_txn_edit(c->txn, g));
+        nb_ids_del(&eg->admins, &eg->nadmins, u->o.oid);
+    }
 }
 
 /* The group named by argument i, authorized for op; NULL with the error set. */
@@ -118,16 +113,17 @@ static int nb_user_allocate(nb_call *c)
     token_pw = nb_random_hex(NB_TOKEN_BYTES);
     nb_tmpl_set(&o->tmpl, "TOKEN_PASSWORD", token_pw);
     free(token_pw);
-    nb_txn_insert(c->txn, o);
     if (groups && groups->u.arr.n > 0) {
         for (size_t i = 0; i < groups->u.arr.n; i++)
-            nb_member_add(c, u, nb_txn_get(c->txn, &nb_group_kind, (int)groups->u.arr.items[i].u.i));
+            nb_ids_add(&u->groups, &u->ngroups, (int)groups->u.arr.items[i].u.i);
     } else {
-        const nb_object *g = nb_txn_get(c->txn, &nb_group_kind, o->gid);
-        if (!g)
-            return nb_fail_missing(c, &nb_group_kind, o->gid);
-        nb_member_add(c, u, g);
+        if (!nb_txn_get(c->txn, &nb_group_kind, o->gid)) {
+            nb_fail_missing(c, &nb_group_kind, o->gid);
+            goto error;
+        }
+        nb_ids_add(&u->groups, &u->ngroups, o->gid);
     }
+    nb_txn_insert(c->txn, o);
     nb_reply_int(c, o->oid);
     return 0;
  error:
@@ -142,7 +138,7 @@ static int nb_user_delete(nb_call *c)
         return nb_fail(c, NB_E_ACTION, 0, "oneadmin cannot be deleted.");
     u = nb_user_of(nb_txn_edit(c->txn, c->obj));
     while (u->ngroups > 0)
-        nb_member_del(c, u, nb_txn_get(c->txn, &nb_group_kind, u->groups[0]));
+        nb_member_del(c, u, u->groups[0]);
     nb_txn_delete(c->txn, &u->o);
     nb_reply_int(c, c->obj->oid);
     return 0;
@@ -207,8 +203,8 @@ static int nb_user_chgrp(nb_call *c)
         /* The old primary group is left, unless the new one was a secondary
          * group already (then the old one stays as a secondary), as oned does. */
         if (!was_member)
-            nb_member_del(c, u, nb_txn_get(c->txn, &nb_group_kind, old));
-        nb_member_add(c, u, g);
+            nb_member_del(c, u, old);
+        nb_ids_add(&u->groups, &u->ngroups, g->oid);
         u->o.gid = g->oid;
     }
     nb_reply_int(c, u->o.oid);
@@ -225,7 +221,7 @@ static int nb_user_addgroup(nb_call *c)
         return nb_fail(c, NB_E_ACTION, c->obj->oid, "User [%d] is already in group [%d].",
                        c->obj->oid, g->oid);
     u = nb_user_of(nb_txn_edit(c->txn, c->obj));
-    nb_member_add(c, u, g);
+    nb_ids_add(&u->groups, &u->ngroups, g->oid);
     nb_reply_int(c, u->o.oid);
     return 0;
 }
@@ -242,7 +238,7 @@ static int nb_user_delgroup(nb_call *c)
         return nb_fail(c, NB_E_ACTION, c->obj->oid, "User [%d] is not in group [%d].",
                        c->obj->oid, g->oid);
     u = nb_user_of(nb_txn_edit(c->txn, c->obj));
-    nb_member_del(c, u, g);
+    nb_member_del(c, u, g->oid);
     nb_reply_int(c, u->o.oid);
     return 0;
 }

@@ -26,7 +26,7 @@ typedef struct nb_session_entry {
 typedef struct nb_fail_entry {
     char *name;
     int failures;
-    long long blocked_until;
+    uint64_t blocked_until;     /* nb_mono_ns() */
 } nb_fail_entry;
 
 struct nb_auth {
@@ -148,7 +148,7 @@ static bool nb_auth_throttled(nb_auth *a, const char *name)
     bool blocked;
     pthread_mutex_lock(&a->mu);
     f = nb_hash_get(&a->failures, name);
-    blocked = f && f->blocked_until > nb_now();
+    blocked = f && f->blocked_until > nb_mono_ns();
     pthread_mutex_unlock(&a->mu);
     return blocked;
 }
@@ -178,7 +178,7 @@ static void nb_auth_outcome(nb_auth *a, const char *name, bool ok)
             long long delay = (long long)cfg->auth_throttle << (over > 5 ? 5 : over);
             if (delay > NB_AUTH_MAX_THROTTLE)
                 delay = NB_AUTH_MAX_THROTTLE;
-            f->blocked_until = nb_now() + delay;
+            f->blocked_until = nb_mono_ns() + (uint64_t)delay * 1000000000ull;
             nb_log_warn("User %s: %d failed authentications, next attempt refused for %lld s",
                         name, f->failures, delay);
         }
@@ -258,36 +258,37 @@ static int nb_auth_user(nb_auth *a, const char *name, const char *secret, bool d
     return ret;
 }
 
-/* serveradmin:target[:egid]:secret — the call runs as target. */
+/* serveradmin:target[:egid]:secret — the call runs as target; `rest` is
+ * "target:" or "target:egid:". */
 static int nb_auth_delegated(nb_auth *a, int via, const char *rest, nb_auth_result *r)
 {
     const char *c1 = strchr(rest, ':');
-    char *target = NULL;
-    int ret = -1, egid = -1;
+    const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    char *target = NULL, *eg = NULL;
     const nb_object *o;
+    const nb_user *u;
+    int egid = -1, ret = -1;
 
     if (!c1)
         return -1;
     target = nb_strndup(rest, (size_t)(c1 - rest));
+    if (c2) {
+        eg = nb_strndup(c1 + 1, (size_t)(c2 - c1 - 1));
+        if (nb_parse_int(eg, &egid) < 0 || egid < 0)
+            goto cleanup;
+    }
     nb_model_rdlock(a->m);
     o = nb_pool_get_by_name(nb_model_cpool(a->m, &nb_user_kind), target);
-    if (o && nb_user_cof(o)->enabled) {
-        const char *c2 = strchr(c1 + 1, ':');
-        char *eg = c2 ? nb_strndup(c1 + 1, (size_t)(c2 - c1 - 1)) : NULL;
-        if (eg && nb_parse_int(eg, &egid) == 0 && egid >= 0 &&
-            !nb_ids_has(nb_user_cof(o)->groups, nb_user_cof(o)->ngroups, egid))
-            egid = -2;      /* not a member: refuse */
-        else if (!eg || nb_parse_int(eg, &egid) < 0)
-            egid = -1;
-        free(eg);
-        if (egid != -2) {
-            r->uid = o->oid;
-            r->egid = egid;
-            r->via_uid = via;
-            ret = 0;
-        }
+    if (o && (u = nb_user_cof(o))->enabled &&
+        (egid < 0 || nb_ids_has(u->groups, u->ngroups, egid))) {
+        r->uid = o->oid;
+        r->egid = egid;
+        r->via_uid = via;
+        ret = 0;
     }
     nb_model_unlock(a->m);
+ cleanup:
+    free(eg);
     free(target);
     return ret;
 }

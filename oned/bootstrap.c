@@ -174,8 +174,7 @@ int nb_bootstrap(nb_model *m, const nb_layout *l, char **err)
     const nb_config *cfg = m->cfg;
     char *admin = NULL, *admin_pw = NULL, *server_pw = NULL, *server_file = NULL;
     char *endpoint = NULL;
-    nb_object *g0, *zone;
-    nb_group *group0;
+    nb_object *zone;
     nb_txn *t = NULL;
     int ret = -1;
 
@@ -192,11 +191,7 @@ int nb_bootstrap(nb_model *m, const nb_layout *l, char **err)
         goto cleanup;
 
     t = nb_txn_begin(m);
-    g0 = nb_bootstrap_group(0, "oneadmin");
-    group0 = nb_group_of(g0);
-    nb_ids_add(&group0->users, &group0->nusers, 0);
-    nb_ids_add(&group0->users, &group0->nusers, 1);
-    nb_txn_insert(t, g0);
+    nb_txn_insert(t, nb_bootstrap_group(0, "oneadmin"));
     nb_txn_insert(t, nb_bootstrap_group(1, "users"));
 
     zone = nb_object_new(&nb_zone_kind);

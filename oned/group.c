@@ -15,7 +15,6 @@ void nb_xml_empty_quotas(nb_buf *b)
 static void nb_group_destroy(nb_object *o)
 {
     nb_group *g = nb_group_of(o);
-    free(g->users);
     free(g->admins);
 }
 
@@ -27,7 +26,11 @@ static void nb_group_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode mode
     nb_buf_elem_int(b, "ID", o->oid);
     nb_buf_elem_text(b, "NAME", o->name);
     nb_tmpl_to_xml(&o->tmpl, b, "TEMPLATE");
-    nb_xml_ids(b, "USERS", g->users, g->nusers);
+    if (mode != NB_XML_STORE) {
+        size_t n;
+        const int *users = nb_model_group_members(m, o->oid, &n);
+        nb_xml_ids(b, "USERS", users, n);
+    }
     nb_xml_ids(b, "ADMINS", g->admins, g->nadmins);
     if (mode == NB_XML_INFO) {
         nb_xml_empty_quotas(b);
@@ -45,12 +48,10 @@ static int nb_group_from_xml(nb_object *o, const xmlNode *root, char **err)
     const xmlNode *tmpl = nb_xml_child(root, "TEMPLATE");
     int ret = -1;
 
-    if (nb_xml_child_int(root, "ID", &o->oid) < 0 || !name ||
-        nb_xml_read_ids(root, "USERS", &g->users, &g->nusers) < 0) {
-        *err = nb_strdup("GROUP document lacks ID, NAME or USERS");
+    if (nb_xml_child_int(root, "ID", &o->oid) < 0 || !name) {
+        *err = nb_strdup("GROUP document lacks ID or NAME");
         goto cleanup;
     }
-    free(g->admins);
     nb_xml_read_ids(root, "ADMINS", &g->admins, &g->nadmins);
     o->name = nb_strdup(name);
     o->uid = 0;

@@ -1,8 +1,9 @@
 /*
  * group.h: the GROUP object (reference §3.2).  Owned by oneadmin, group =
  * itself, perms "um- u-- ---" so that members can see (USE) their groups.
- * USERS and ADMINS are stored with the group and kept in step with each
- * user's GROUPS by the same transaction.
+ * USERS is not stored with the group: it is derived from the users' GROUPS
+ * (the model's membership index), so joining a group never rewrites it.
+ * ADMINS is stored; an admin is always a member.
  */
 #ifndef NB_GROUP_H
 #define NB_GROUP_H
@@ -11,8 +12,6 @@
 
 typedef struct nb_group {
     nb_object o;
-    int *users;
-    size_t nusers;
     int *admins;
     size_t nadmins;
 } nb_group;

@@ -52,7 +52,57 @@ void nb_model_unlock(nb_model *m)
     pthread_rwlock_unlock(&m->lock);
 }
 
+struct nb_members {
+    int gid;
+    int *uids;
+    size_t n;
+};
+
+static size_t nb_members_pos(const nb_model *m, int gid)
+{
+    size_t lo = 0, hi = m->nmembers;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (m->members[mid].gid < gid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+const int *nb_model_group_members(const nb_model *m, int gid, size_t *n)
+{
+    size_t i = nb_members_pos(m, gid);
+    if (i < m->nmembers && m->members[i].gid == gid) {
+        *n = m->members[i].n;
+        return m->members[i].uids;
+    }
+    *n = 0;
+    return NULL;
+}
+
+void nb_model_member_add(nb_model *m, int gid, int uid)
+{
+    size_t i = nb_members_pos(m, gid);
+    if (i == m->nmembers || m->members[i].gid != gid) {
+        m->members = nb_realloc(m->members, (m->nmembers + 1) * sizeof(*m->members));
+        memmove(m->members + i + 1, m->members + i, (m->nmembers - i) * sizeof(*m->members));
+        m->members[i] = (struct nb_members){ gid, NULL, 0 };
+        m->nmembers++;
+    }
+    nb_ids_add(&m->members[i].uids, &m->members[i].n, uid);
+}
+
+void nb_model_member_del(nb_model *m, int gid, int uid)
+{
+    size_t i = nb_members_pos(m, gid);
+    if (i < m->nmembers && m->members[i].gid == gid)
+        nb_ids_del(&m->members[i].uids, &m->members[i].n, uid);
+}
+
 typedef struct nb_load_ctx {
+    nb_model *m;
     nb_pool *pool;
     char *err;
 } nb_load_ctx;
@@ -70,6 +120,8 @@ static int nb_model_load_row(void *ctx, int oid, const char *body, size_t len)
         return -1;
     }
     nb_pool_put(lc->pool, o);
+    if (o->kind->replaced)
+        o->kind->replaced(lc->m, NULL, o);
     return 0;
 }
 
@@ -94,7 +146,7 @@ int nb_model_open(nb_model *m, nb_store *s, const nb_config *cfg, char **err)
 
     for (int i = 0; i < NB_POOL_COUNT; i++) {
         nb_pool *p = &m->pools[i];
-        nb_load_ctx lc = { p, NULL };
+        nb_load_ctx lc = { m, p, NULL };
         int last;
         uint64_t t0 = nb_mono_ns();
 
@@ -109,8 +161,6 @@ int nb_model_open(nb_model *m, nb_store *s, const nb_config *cfg, char **err)
             goto error;
         if (last > p->last_oid)
             p->last_oid = last;
-        if (p->kind->applied)
-            p->kind->applied(m);
         nb_log_info("Loaded %zu %s objects in %.1f ms", p->n, p->kind->name,
                     (double)(nb_mono_ns() - t0) / 1e6);
     }
@@ -128,6 +178,11 @@ void nb_model_close(nb_model *m)
     free(m->acl);
     m->acl = NULL;
     m->nacl = 0;
+    for (size_t i = 0; i < m->nmembers; i++)
+        free(m->members[i].uids);
+    free(m->members);
+    m->members = NULL;
+    m->nmembers = 0;
     pthread_rwlock_destroy(&m->lock);
     pthread_mutex_destroy(&m->writer);
 }

@@ -35,6 +35,9 @@ struct nb_model {
     /* Contiguous copy of the ACL pool for the authorization loop. */
     nb_acl_rule *acl;
     size_t nacl;
+    /* Group membership, derived from the users' GROUPS: sorted by gid. */
+    struct nb_members *members;
+    size_t nmembers;
     int zone_id;            /* this zone (0) */
 };
 
@@ -48,6 +51,12 @@ const nb_pool *nb_model_cpool(const nb_model *m, const nb_kind *k);
 /* Names for documents (UNAME/GNAME); "" when unknown. */
 const char *nb_model_user_name(const nb_model *m, int uid);
 const char *nb_model_group_name(const nb_model *m, int gid);
+
+/* Users in group gid (sorted ids); NULL with *n = 0 when none. */
+const int *nb_model_group_members(const nb_model *m, int gid, size_t *n);
+/* Index maintenance, for the user kind's `replaced` hook. */
+void nb_model_member_add(nb_model *m, int gid, int uid);
+void nb_model_member_del(nb_model *m, int gid, int uid);
 
 void nb_model_rdlock(nb_model *m);
 void nb_model_unlock(nb_model *m);

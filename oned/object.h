@@ -51,8 +51,10 @@ typedef struct nb_kind {
     /* Optional: text after the last element of a pool listing
      * (DEFAULT_USER_QUOTAS, ...). */
     void (*pool_tail)(nb_buf *b, const nb_model *m);
-    /* Optional: called after a commit changed objects of this kind (indexes). */
-    void (*applied)(nb_model *m);
+    /* Optional: keeps model-level indexes in step with the pool.  Called for
+     * every published change (old NULL: inserted, new NULL: deleted) under
+     * the model's write lock, and for every object loaded at start-up. */
+    void (*replaced)(nb_model *m, const nb_object *old, const nb_object *new);
 } nb_kind;
 
 struct nb_object {

@@ -50,6 +50,14 @@ nb_object *nb_pool_get_by_name(const nb_pool *p, const char *name)
     return NULL;
 }
 
+/* Drop o's name entry, unless another object of the same commit already
+ * took that name over (two objects swapping names). */
+static void nb_pool_unindex(nb_pool *p, const nb_object *o)
+{
+    if (p->kind->unique_names && nb_hash_get(&p->by_name, o->name) == o)
+        nb_hash_del(&p->by_name, o->name);
+}
+
 nb_object *nb_pool_put(nb_pool *p, nb_object *o)
 {
     size_t i = nb_pool_lower_bound(p, o->oid);
@@ -57,8 +65,7 @@ nb_object *nb_pool_put(nb_pool *p, nb_object *o)
 
     if (i < p->n && p->objs[i]->oid == o->oid) {
         old = p->objs[i];
-        if (p->kind->unique_names)
-            nb_hash_del(&p->by_name, old->name);
+        nb_pool_unindex(p, old);
         p->objs[i] = o;
     } else {
         nb_grow(&p->objs, &p->cap, p->n + 1, sizeof(*p->objs));
@@ -82,7 +89,6 @@ nb_object *nb_pool_remove(nb_pool *p, int oid)
     o = p->objs[i];
     memmove(p->objs + i, p->objs + i + 1, (p->n - i - 1) * sizeof(*p->objs));
     p->n--;
-    if (p->kind->unique_names)
-        nb_hash_del(&p->by_name, o->name);
+    nb_pool_unindex(p, o);
     return o;
 }

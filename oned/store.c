@@ -15,11 +15,12 @@ const nb_store_ops *nb_store_backend(const char *name)
 
 int nb_store_transact(nb_store *s, nb_store_txn_fn fn, void *ctx, char **err)
 {
+    int r;
     if (s->ops->begin(s, err) < 0)
         return -1;
-    if (fn(s, ctx, err) < 0) {
+    if ((r = fn(s, ctx, err)) != 0) {
         s->ops->rollback(s);
-        return -1;
+        return r;
     }
     if (s->ops->commit(s, err) < 0) {
         s->ops->rollback(s);

@@ -164,13 +164,16 @@ static int nb_sqlite_put(nb_store *s, const char *table, int oid, const char *na
                          int uid, int gid, const char *body, size_t len, char **err)
 {
     nb_sqlite *q = s->priv;
-    char sql[160];
+    char sql[256];
     sqlite3_stmt *st;
 
     if (nb_sqlite_table_ok(table, err) < 0)
         return -1;
-    snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO %s (oid, name, body, uid, gid) "
-             "VALUES (?, ?, ?, ?, ?)", table);
+    /* An upsert on oid only: a clash on a unique name must fail, never
+     * replace the other object's row as INSERT OR REPLACE would. */
+    snprintf(sql, sizeof(sql), "INSERT INTO %s (oid, name, body, uid, gid) VALUES "
+             "(?, ?, ?, ?, ?) ON CONFLICT (oid) DO UPDATE SET name = excluded.name, "
+             "body = excluded.body, uid = excluded.uid, gid = excluded.gid", table);
     if (!(st = nb_sqlite_prepare(q, sql, err)))
         return -1;
     sqlite3_bind_int(st, 1, oid);

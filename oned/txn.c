@@ -170,7 +170,6 @@ int nb_txn_commit(nb_txn *t, char **err)
 {
     nb_model *m = t->m;
     nb_object **old;
-    bool touched[NB_POOL_COUNT] = { false };
 
     if (!nb_txn_dirty(t)) {
         nb_txn_end(t);
@@ -189,14 +188,12 @@ int nb_txn_commit(nb_txn *t, char **err)
         nb_change *c = &t->ch[i];
         nb_pool *p = nb_model_pool(m, c->kind);
         old[i] = c->obj ? nb_pool_put(p, c->obj) : nb_pool_remove(p, c->oid);
-        touched[p - m->pools] = true;
+        if (c->kind->replaced && (old[i] || c->obj))
+            c->kind->replaced(m, old[i], c->obj);
     }
-    for (int i = 0; i < NB_POOL_COUNT; i++) {
+    for (int i = 0; i < NB_POOL_COUNT; i++)
         if (t->last_oid[i] > m->pools[i].last_oid)
             m->pools[i].last_oid = t->last_oid[i];
-        if (touched[i] && m->pools[i].kind->applied)
-            m->pools[i].kind->applied(m);
-    }
     pthread_rwlock_unlock(&m->lock);
 
     for (size_t i = 0; i < t->n; i++)

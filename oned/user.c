@@ -96,6 +96,18 @@ static int nb_user_from_xml(nb_object *o, const xmlNode *root, char **err)
     return ret;
 }
 
+/* Group membership is derived from the users' GROUPS (model index). */
+static void nb_user_replaced(nb_model *m, const nb_object *old, const nb_object *new)
+{
+    const nb_user *o = old ? nb_user_cof(old) : NULL;
+    const nb_user *n = new ? nb_user_cof(new) : NULL;
+    for (size_t i = 0; o && i < o->ngroups; i++)
+        if (!n || !nb_ids_has(n->groups, n->ngroups, o->groups[i]))
+            nb_model_member_del(m, o->groups[i], o->o.oid);
+    for (size_t i = 0; n && i < n->ngroups; i++)
+        nb_model_member_add(m, n->groups[i], n->o.oid);
+}
+
 static void nb_user_pool_tail(nb_buf *b, const nb_model *m)
 {
     nb_buf_adds(b, "<DEFAULT_USER_QUOTAS>");
@@ -117,6 +129,7 @@ const nb_kind nb_user_kind = {
     .to_xml = nb_user_to_xml,
     .from_xml = nb_user_from_xml,
     .pool_tail = nb_user_pool_tail,
+    .replaced = nb_user_replaced,
 };
 
 void nb_user_set_password_hash(nb_user *u, const char *hash)
