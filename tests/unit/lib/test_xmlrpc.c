@@ -258,8 +258,8 @@ static void test_empty_params(void **state)
     static const char *const forms[] = {
         "<methodCall><methodName>one.system.version</methodName></methodCall>",
         "<methodCall><methodName>one.system.version</methodName><params/></methodCall>",
-        "<?xml version='1.0'?>\n<methodCall>\n<methodName>one.system.version</methodName>\n"
-        "<params>\n</params>\n</methodCall>\n",
+        ("<?xml version='1.0'?>\n<methodCall>\n<methodName>one.system.version</methodName>\n"
+         "<params>\n</params>\n</methodCall>\n"),
     };
     nb_xmlrpc_call c;
 
