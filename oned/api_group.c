@@ -95,13 +95,13 @@ static int nb_grouppool_info(nb_call *c)
 
 #define W NB_M_WRITE
 const nb_method nb_api_group_methods[] = {
-    { "one.group.allocate", "s", NULL, -1, NB_OP_CREATE, W, nb_group_allocate },
-    { "one.group.delete", "i", &nb_group_kind, 0, NB_OP_ADMIN, W, nb_group_delete },
-    { "one.group.info", "i|b", &nb_group_kind, 0, NB_OP_USE, NB_M_SELF | NB_M_LOCK_EXEMPT,
-      nb_api_info },
-    { "one.group.update", "is|i", &nb_group_kind, 0, NB_OP_MANAGE, W, nb_api_update },
-    { "one.group.addadmin", "ii", &nb_group_kind, 0, NB_OP_MANAGE, W, nb_group_addadmin },
-    { "one.group.deladmin", "ii", &nb_group_kind, 0, NB_OP_MANAGE, W, nb_group_deladmin },
-    { "one.grouppool.info", "", NULL, -1, NB_OP_USE, 0, nb_grouppool_info },
-    { NULL, NULL, NULL, 0, 0, 0, NULL },
+    NB_METHOD("one.group.allocate", "s", NULL, -1, NB_OP_CREATE, W, nb_group_allocate),
+    NB_METHOD("one.group.delete", "i", &nb_group_kind, 0, NB_OP_ADMIN, W, nb_group_delete),
+    NB_METHOD("one.group.info", "i|b", &nb_group_kind, 0, NB_OP_USE, NB_M_SELF | NB_M_LOCK_EXEMPT,
+               nb_api_info),
+    NB_METHOD("one.group.update", "is|i", &nb_group_kind, 0, NB_OP_MANAGE, W, nb_api_update),
+    NB_METHOD("one.group.addadmin", "ii", &nb_group_kind, 0, NB_OP_MANAGE, W, nb_group_addadmin),
+    NB_METHOD("one.group.deladmin", "ii", &nb_group_kind, 0, NB_OP_MANAGE, W, nb_group_deladmin),
+    NB_METHOD("one.grouppool.info", "", NULL, -1, NB_OP_USE, 0, nb_grouppool_info),
+    NB_METHOD_END,
 };

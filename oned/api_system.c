@@ -18,7 +18,7 @@ static int nb_system_config(nb_call *c)
 }
 
 const nb_method nb_api_system_methods[] = {
-    { "one.system.version", "", NULL, -1, NB_OP_USE, 0, nb_system_version },
-    { "one.system.config", "", NULL, -1, NB_OP_USE, 0, nb_system_config },
-    { NULL, NULL, NULL, 0, 0, 0, NULL },
+    NB_METHOD("one.system.version", "", NULL, -1, NB_OP_USE, 0, nb_system_version),
+    NB_METHOD("one.system.config", "", NULL, -1, NB_OP_USE, 0, nb_system_config),
+    NB_METHOD_END,
 };

@@ -42,25 +42,37 @@ static const nb_object *nb_group_arg(nb_call *c, size_t i, enum nb_op op)
     return nb_gate_check(c, g, op) < 0 ? NULL : g;
 }
 
-/* Hash a password for driver; every driver stores the slow hash. */
-static int nb_set_password(nb_call *c, nb_user *u, const char *pw)
+/*
+ * The prepare step of the methods that set a password (argument `i`): check
+ * it and hash it before the transaction, so the slow hash never holds the
+ * writer.  An empty password where one is optional (chauth) hashes nothing.
+ */
+static int nb_prepare_password(nb_call *c, size_t i, bool optional)
 {
-    const char *why = nb_password_invalid(pw);
-    char *hash;
-    if (why)
-        return nb_fail(c, NB_E_ACTION, u->o.oid, "%s.", why);
-    if (!(hash = nb_password_hash(pw, c->model->cfg->pbkdf2_iterations)))
-        return nb_fail(c, NB_E_INTERNAL, u->o.oid, "Could not hash the password.");
-    nb_user_set_password_hash(u, hash);
-    nb_wipe(hash, strlen(hash));
-    free(hash);
+    const char *pw = nb_arg_str(c, i, "");
+    const char *why;
+    if (optional && !*pw)
+        return 0;
+    if ((why = nb_password_invalid(pw)))
+        return nb_fail(c, NB_E_ACTION, -1, "%s.", why);
+    if (!(c->prepared = nb_password_hash(pw, c->model->cfg->pbkdf2_iterations)))
+        return nb_fail(c, NB_E_INTERNAL, -1, "Could not hash the password.");
     return 0;
+}
+
+static int nb_prepare_arg1(nb_call *c)
+{
+    return nb_prepare_password(c, 1, false);
+}
+
+static int nb_prepare_arg2_optional(nb_call *c)
+{
+    return nb_prepare_password(c, 2, true);
 }
 
 static int nb_user_allocate(nb_call *c)
 {
     const char *name = nb_arg_str(c, 0, "");
-    const char *pw = nb_arg_str(c, 1, "");
     const char *driver = nb_arg_str(c, 2, "");
     const nb_xv *groups = nb_arg(c, 3);
     nb_object *o = NULL;
@@ -82,9 +94,7 @@ static int nb_user_allocate(nb_call *c)
     o->perms = 0600;
     u->auth_driver = nb_strdup(driver);
     u->enabled = true;
-    u->password = nb_strdup("");
-    if (nb_set_password(c, u, pw) < 0)
-        goto error;
+    u->password = nb_strdup(c->prepared);
 
     /* First listed group is the primary one; none: "users" for admins,
      * else the caller's own group (how group admins add members). */
@@ -147,8 +157,7 @@ static int nb_user_delete(nb_call *c)
 static int nb_user_passwd(nb_call *c)
 {
     nb_user *u = nb_user_of(nb_txn_edit(c->txn, c->obj));
-    if (nb_set_password(c, u, nb_arg_str(c, 1, "")) < 0)
-        return -1;
+    nb_user_set_password_hash(u, c->prepared);
     /* New credentials end every login token; cached sessions die with the
      * old hash. */
     nb_user_del_tokens(u, NULL);
@@ -159,7 +168,6 @@ static int nb_user_passwd(nb_call *c)
 static int nb_user_chauth(nb_call *c)
 {
     const char *driver = nb_arg_str(c, 1, "");
-    const char *pw = nb_arg_str(c, 2, "");
     nb_user *u;
 
     if (!nb_driver_known(driver))
@@ -167,8 +175,8 @@ static int nb_user_chauth(nb_call *c)
                        "enabled (enabled: core, server_cipher, public).", driver);
     u = nb_user_of(nb_txn_edit(c->txn, c->obj));
     nb_user_set_driver(u, driver);
-    if (*pw && nb_set_password(c, u, pw) < 0)
-        return -1;
+    if (c->prepared)
+        nb_user_set_password_hash(u, c->prepared);
     nb_reply_int(c, u->o.oid);
     return 0;
 }
@@ -305,18 +313,21 @@ static int nb_userpool_info(nb_call *c)
 
 #define W NB_M_WRITE
 const nb_method nb_api_user_methods[] = {
-    { "one.user.allocate", "ss|sa", NULL, -1, NB_OP_CREATE, W, nb_user_allocate },
-    { "one.user.delete", "i", &nb_user_kind, 0, NB_OP_ADMIN, W, nb_user_delete },
-    { "one.user.passwd", "is", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_user_passwd },
-    { "one.user.login", "ssi|i", NULL, -1, NB_OP_MANAGE, W, nb_user_login },
-    { "one.user.update", "is|i", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_api_update },
-    { "one.user.chauth", "is|s", &nb_user_kind, 0, NB_OP_ADMIN, W, nb_user_chauth },
-    { "one.user.enable", "ib", &nb_user_kind, 0, NB_OP_ADMIN, W, nb_user_enable },
-    { "one.user.chgrp", "ii", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_user_chgrp },
-    { "one.user.addgroup", "ii", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_user_addgroup },
-    { "one.user.delgroup", "ii", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_user_delgroup },
-    { "one.user.info", "i|b", &nb_user_kind, 0, NB_OP_USE, NB_M_SELF | NB_M_LOCK_EXEMPT,
-      nb_api_info },
-    { "one.userpool.info", "", NULL, -1, NB_OP_USE, 0, nb_userpool_info },
-    { NULL, NULL, NULL, 0, 0, 0, NULL },
+    NB_METHOD_PREP("one.user.allocate", "ss|sa", NULL, -1, NB_OP_CREATE, W, nb_user_allocate,
+               nb_prepare_arg1),
+    NB_METHOD("one.user.delete", "i", &nb_user_kind, 0, NB_OP_ADMIN, W, nb_user_delete),
+    NB_METHOD_PREP("one.user.passwd", "is", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_user_passwd,
+               nb_prepare_arg1),
+    NB_METHOD("one.user.login", "ssi|i", NULL, -1, NB_OP_MANAGE, W, nb_user_login),
+    NB_METHOD("one.user.update", "is|i", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_api_update),
+    NB_METHOD_PREP("one.user.chauth", "is|s", &nb_user_kind, 0, NB_OP_ADMIN, W, nb_user_chauth,
+               nb_prepare_arg2_optional),
+    NB_METHOD("one.user.enable", "ib", &nb_user_kind, 0, NB_OP_ADMIN, W, nb_user_enable),
+    NB_METHOD("one.user.chgrp", "ii", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_user_chgrp),
+    NB_METHOD("one.user.addgroup", "ii", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_user_addgroup),
+    NB_METHOD("one.user.delgroup", "ii", &nb_user_kind, 0, NB_OP_MANAGE, W, nb_user_delgroup),
+    NB_METHOD("one.user.info", "i|b", &nb_user_kind, 0, NB_OP_USE, NB_M_SELF | NB_M_LOCK_EXEMPT,
+               nb_api_info),
+    NB_METHOD("one.userpool.info", "", NULL, -1, NB_OP_USE, 0, nb_userpool_info),
+    NB_METHOD_END,
 };

@@ -8,7 +8,7 @@ static int nb_zonepool_info(nb_call *c)
 }
 
 const nb_method nb_api_zone_methods[] = {
-    { "one.zone.info", "i|b", &nb_zone_kind, 0, NB_OP_USE, NB_M_LOCK_EXEMPT, nb_api_info },
-    { "one.zonepool.info", "", NULL, -1, NB_OP_USE, 0, nb_zonepool_info },
-    { NULL, NULL, NULL, 0, 0, 0, NULL },
+    NB_METHOD("one.zone.info", "i|b", &nb_zone_kind, 0, NB_OP_USE, NB_M_LOCK_EXEMPT, nb_api_info),
+    NB_METHOD("one.zonepool.info", "", NULL, -1, NB_OP_USE, 0, nb_zonepool_info),
+    NB_METHOD_END,
 };

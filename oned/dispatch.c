@@ -290,6 +290,8 @@ static void nb_call_run(nb_call *c, const char *session, size_t slen)
         return;
     }
     c->via_uid = r.via_uid;
+    if (c->m->prepare && c->m->prepare(c) < 0)
+        return;
     if (write)
         c->txn = nb_txn_begin(c->model);
     else
@@ -367,6 +369,10 @@ void nb_dispatch(nb_server_ctx *srv, const char *body, size_t len, nb_buf *out)
     if (c.code && c.code != NB_E_AUTHENTICATION)
         nb_log_debug("%s", c.errmsg);
     free(c.errmsg);
+    if (c.prepared) {
+        nb_wipe(c.prepared, strlen(c.prepared));
+        free(c.prepared);
+    }
  cleanup:
     free(msg);
     nb_xmlrpc_call_free(&xc);

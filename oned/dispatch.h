@@ -25,6 +25,16 @@
 #include "oned/model.h"
 #include "oned/txn.h"
 
+/* Method table entries: NB_METHOD(name, sig, kind, id_arg, op, flags,
+ * handler), NB_METHOD_PREP(... handler, prepare); tables end with
+ * NB_METHOD_END. */
+#define NB_METHOD(n, s, k, id, o, f, h) \
+    { .name = (n), .sig = (s), .kind = (k), .id_arg = (id), .op = (o), .flags = (f), .handler = (h) }
+#define NB_METHOD_PREP(n, s, k, id, o, f, h, p) \
+    { .name = (n), .sig = (s), .kind = (k), .id_arg = (id), .op = (o), .flags = (f), \
+      .handler = (h), .prepare = (p) }
+#define NB_METHOD_END { .name = NULL }
+
 /* OpenNebula error codes (reference §1.5). */
 enum nb_err {
     NB_SUCCESS = 0x0000,
@@ -56,6 +66,10 @@ typedef struct nb_method {
     enum nb_op op;              /* operation authorized on the target */
     unsigned flags;
     nb_handler handler;
+    /* Optional: slow work that needs no model state (hashing a password),
+     * run after authentication and before any lock, so that it never holds
+     * up other calls.  Leaves its result in the call's `prepared`. */
+    nb_handler prepare;
 } nb_method;
 
 typedef struct nb_server_ctx {
@@ -80,6 +94,7 @@ struct nb_call {
     int egid;
 
     nb_object *obj;             /* target (published version), if any */
+    char *prepared;             /* result of the method's prepare step */
     nb_txn *txn;                /* write methods */
 
     /* Result. */
