@@ -14,29 +14,13 @@
 
 static char *pending_error;
 
-static char *vformat(const char *fmt, va_list ap)
-{
-    va_list cp;
-    int n;
-    char *s;
-
-    va_copy(cp, ap);
-    n = vsnprintf(NULL, 0, fmt, cp);
-    va_end(cp);
-    if (n < 0)
-        return nb_strdup(fmt);
-    s = nb_malloc((size_t)n + 1);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    return s;
-}
-
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
 
     free(pending_error);
     va_start(ap, fmt);
-    pending_error = vformat(fmt, ap);
+    pending_error = nb_vasprintf(fmt, ap);
     va_end(ap);
 }
 
@@ -46,7 +30,7 @@ void cli_error_prefix(const char *fmt, ...)
     char *prefix;
 
     va_start(ap, fmt);
-    prefix = vformat(fmt, ap);
+    prefix = nb_vasprintf(fmt, ap);
     va_end(ap);
     if (pending_error) {
         char *joined = nb_asprintf("%s%s", prefix, pending_error);

@@ -57,20 +57,28 @@ char *nb_strndup(const char *s, size_t n)
     return d;
 }
 
-char *nb_asprintf(const char *fmt, ...)
+char *nb_vasprintf(const char *fmt, va_list ap)
 {
-    va_list ap;
+    va_list cp;
     int n;
     char *s;
 
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
+    va_copy(cp, ap);
+    n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
     if (n < 0)
-        nb_oom();
+        return nb_strdup(fmt);      /* an encoding error: keep the format */
     s = nb_malloc((size_t)n + 1);
-    va_start(ap, fmt);
     vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+char *nb_asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    va_start(ap, fmt);
+    s = nb_vasprintf(fmt, ap);
     va_end(ap);
     return s;
 }

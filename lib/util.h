@@ -8,6 +8,7 @@
 #ifndef NB_UTIL_H
 #define NB_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,7 @@ void *nb_realloc(void *p, size_t n);
 char *nb_strdup(const char *s);
 char *nb_strndup(const char *s, size_t n);
 char *nb_asprintf(const char *fmt, ...) NB_PRINTF(1, 2);
+char *nb_vasprintf(const char *fmt, va_list ap) NB_PRINTF(1, 0);
 
 /* Grow *arr (of elements of size `size`) so that it holds at least `need`
  * elements; *cap is updated.  Doubles, so appends are amortised O(1). */

@@ -179,15 +179,10 @@ nb_buf *nb_reply_doc(nb_call *c)
 int nb_fail(nb_call *c, int code, int resp_id, const char *fmt, ...)
 {
     va_list ap;
-    int n;
     char *msg;
 
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    msg = nb_malloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(msg, (size_t)n + 1, fmt, ap);
+    msg = nb_vasprintf(fmt, ap);
     va_end(ap);
 
     free(c->errmsg);

@@ -12,6 +12,17 @@ void nb_xml_empty_quotas(nb_buf *b)
                    "<VM_QUOTA></VM_QUOTA><IMAGE_QUOTA></IMAGE_QUOTA>");
 }
 
+void nb_xml_default_quotas(nb_buf *b, const char *name)
+{
+    nb_buf_addc(b, '<');
+    nb_buf_adds(b, name);
+    nb_buf_addc(b, '>');
+    nb_xml_empty_quotas(b);
+    nb_buf_adds(b, "</");
+    nb_buf_adds(b, name);
+    nb_buf_addc(b, '>');
+}
+
 static void nb_group_destroy(nb_object *o)
 {
     nb_group *g = nb_group_of(o);
@@ -34,9 +45,7 @@ static void nb_group_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode mode
     nb_xml_ids(b, "ADMINS", g->admins, g->nadmins);
     if (mode == NB_XML_INFO) {
         nb_xml_empty_quotas(b);
-        nb_buf_adds(b, "<DEFAULT_GROUP_QUOTAS>");
-        nb_xml_empty_quotas(b);
-        nb_buf_adds(b, "</DEFAULT_GROUP_QUOTAS>");
+        nb_xml_default_quotas(b, "DEFAULT_GROUP_QUOTAS");
     }
     nb_buf_adds(b, "</GROUP>");
 }
@@ -44,32 +53,18 @@ static void nb_group_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode mode
 static int nb_group_from_xml(nb_object *o, const xmlNode *root, char **err)
 {
     nb_group *g = nb_group_of(o);
-    char *name = nb_xml_child_text(root, "NAME");
-    const xmlNode *tmpl = nb_xml_child(root, "TEMPLATE");
-    int ret = -1;
-
-    if (nb_xml_child_int(root, "ID", &o->oid) < 0 || !name) {
-        *err = nb_strdup("GROUP document lacks ID or NAME");
-        goto cleanup;
-    }
+    if (nb_xml_read_common(o, root, err) < 0)
+        return -1;
     nb_xml_read_ids(root, "ADMINS", &g->admins, &g->nadmins);
-    o->name = nb_strdup(name);
     o->uid = 0;
     o->gid = o->oid;
     o->perms = 0640;
-    if (tmpl && nb_tmpl_from_xml(&o->tmpl, tmpl, err) < 0)
-        goto cleanup;
-    ret = 0;
- cleanup:
-    xmlFree(name);
-    return ret;
+    return 0;
 }
 
 static void nb_group_pool_tail(nb_buf *b, const nb_model *m)
 {
-    nb_buf_adds(b, "<DEFAULT_GROUP_QUOTAS>");
-    nb_xml_empty_quotas(b);
-    nb_buf_adds(b, "</DEFAULT_GROUP_QUOTAS>");
+    nb_xml_default_quotas(b, "DEFAULT_GROUP_QUOTAS");
 }
 
 const nb_kind nb_group_kind = {

@@ -24,5 +24,7 @@ static inline const nb_group *nb_group_cof(const nb_object *o) { return (const n
 /* The quota blocks (empty until quotas are enforced) written in GROUP and
  * USER documents and pools. */
 void nb_xml_empty_quotas(nb_buf *b);
+/* <name> holding the empty quota blocks (DEFAULT_USER_QUOTAS, ...). */
+void nb_xml_default_quotas(nb_buf *b, const char *name);
 
 #endif

@@ -149,6 +149,25 @@ int nb_xml_child_int(const xmlNode *node, const char *name, int *out)
     return ret;
 }
 
+int nb_xml_read_common(nb_object *o, const xmlNode *root, char **err)
+{
+    char *name = nb_xml_child_text(root, "NAME");
+    const xmlNode *tmpl = nb_xml_child(root, "TEMPLATE");
+    int ret = -1;
+
+    if (nb_xml_child_int(root, "ID", &o->oid) < 0 || !name) {
+        *err = nb_asprintf("%s document lacks ID or NAME", o->kind->root);
+        goto cleanup;
+    }
+    o->name = nb_strdup(name);
+    if (tmpl && nb_tmpl_from_xml(&o->tmpl, tmpl, err) < 0)
+        goto cleanup;
+    ret = 0;
+ cleanup:
+    xmlFree(name);
+    return ret;
+}
+
 int nb_xml_read_permissions(const xmlNode *node, nb_perms *out)
 {
     static const char *const names[9] = {

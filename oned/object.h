@@ -93,6 +93,8 @@ const xmlNode *nb_xml_child(const xmlNode *node, const char *name);
 char *nb_xml_child_text(const xmlNode *node, const char *name);
 int nb_xml_child_int(const xmlNode *node, const char *name, int *out);
 int nb_xml_child_ll(const xmlNode *node, const char *name, long long *out);
+/* Read ID, NAME and TEMPLATE, which every named object's document has. */
+int nb_xml_read_common(nb_object *o, const xmlNode *root, char **err);
 /* Read <PERMISSIONS> and <LOCK> into o (missing LOCK = unlocked). */
 int nb_xml_read_permissions(const xmlNode *node, nb_perms *out);
 void nb_xml_read_lock(const xmlNode *node, nb_object *o);

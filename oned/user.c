@@ -42,9 +42,7 @@ static void nb_user_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode mode,
     nb_tmpl_to_xml(&o->tmpl, b, "TEMPLATE");
     if (mode == NB_XML_INFO) {
         nb_xml_empty_quotas(b);
-        nb_buf_adds(b, "<DEFAULT_USER_QUOTAS>");
-        nb_xml_empty_quotas(b);
-        nb_buf_adds(b, "</DEFAULT_USER_QUOTAS>");
+        nb_xml_default_quotas(b, "DEFAULT_USER_QUOTAS");
     }
     nb_buf_adds(b, "</USER>");
 }
@@ -52,22 +50,21 @@ static void nb_user_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode mode,
 static int nb_user_from_xml(nb_object *o, const xmlNode *root, char **err)
 {
     nb_user *u = nb_user_of(o);
-    char *name = nb_xml_child_text(root, "NAME");
     char *pw = nb_xml_child_text(root, "PASSWORD");
     char *drv = nb_xml_child_text(root, "AUTH_DRIVER");
-    const xmlNode *tmpl = nb_xml_child(root, "TEMPLATE");
     int enabled = 1;
     int ret = -1;
 
-    if (nb_xml_child_int(root, "ID", &o->oid) < 0 || nb_xml_child_int(root, "GID", &o->gid) < 0 ||
-        !name || !pw || !drv || nb_xml_read_ids(root, "GROUPS", &u->groups, &u->ngroups) < 0) {
-        *err = nb_strdup("USER document lacks ID, GID, GROUPS, NAME, PASSWORD or AUTH_DRIVER");
+    if (nb_xml_read_common(o, root, err) < 0)
+        goto cleanup;
+    if (nb_xml_child_int(root, "GID", &o->gid) < 0 || !pw || !drv ||
+        nb_xml_read_ids(root, "GROUPS", &u->groups, &u->ngroups) < 0) {
+        *err = nb_strdup("USER document lacks GID, GROUPS, PASSWORD or AUTH_DRIVER");
         goto cleanup;
     }
     nb_xml_child_int(root, "ENABLED", &enabled);
     o->uid = o->oid;
     o->perms = 0600;
-    o->name = nb_strdup(name);
     u->password = nb_strdup(pw);
     u->auth_driver = nb_strdup(drv);
     u->enabled = enabled != 0;
@@ -84,11 +81,8 @@ static int nb_user_from_xml(nb_object *o, const xmlNode *root, char **err)
             nb_user_add_token(u, tok, exp, egid);
         xmlFree(tok);
     }
-    if (tmpl && nb_tmpl_from_xml(&o->tmpl, tmpl, err) < 0)
-        goto cleanup;
     ret = 0;
  cleanup:
-    xmlFree(name);
     if (pw)
         nb_wipe(pw, strlen(pw));
     xmlFree(pw);
@@ -110,9 +104,7 @@ static void nb_user_replaced(nb_model *m, const nb_object *old, const nb_object 
 
 static void nb_user_pool_tail(nb_buf *b, const nb_model *m)
 {
-    nb_buf_adds(b, "<DEFAULT_USER_QUOTAS>");
-    nb_xml_empty_quotas(b);
-    nb_buf_adds(b, "</DEFAULT_USER_QUOTAS>");
+    nb_xml_default_quotas(b, "DEFAULT_USER_QUOTAS");
 }
 
 const nb_kind nb_user_kind = {

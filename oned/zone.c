@@ -17,23 +17,10 @@ static void nb_zone_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode mode,
 
 static int nb_zone_from_xml(nb_object *o, const xmlNode *root, char **err)
 {
-    nb_zone *z = (nb_zone *)o;
-    char *name = nb_xml_child_text(root, "NAME");
-    const xmlNode *tmpl = nb_xml_child(root, "TEMPLATE");
-    int ret = -1;
-
-    if (nb_xml_child_int(root, "ID", &o->oid) < 0 || !name) {
-        *err = nb_strdup("ZONE document lacks ID or NAME");
-        goto cleanup;
-    }
-    nb_xml_child_int(root, "STATE", &z->state);
-    o->name = nb_strdup(name);
-    if (tmpl && nb_tmpl_from_xml(&o->tmpl, tmpl, err) < 0)
-        goto cleanup;
-    ret = 0;
- cleanup:
-    xmlFree(name);
-    return ret;
+    if (nb_xml_read_common(o, root, err) < 0)
+        return -1;
+    nb_xml_child_int(root, "STATE", &((nb_zone *)o)->state);
+    return 0;
 }
 
 const nb_kind nb_zone_kind = {
