@@ -222,8 +222,6 @@ static int nb_auth_user(nb_auth *a, const char *name, const char *secret, bool d
     int ret = -1;
     bool ok;
 
-    if (nb_auth_throttled(a, name))
-        return -1;
     nb_model_rdlock(m);
     o = nb_pool_get_by_name(nb_model_cpool(m, &nb_user_kind), name);
     if (!o || !(u = nb_user_cof(o))->enabled || strcmp(u->auth_driver, "public") == 0 ||
@@ -241,6 +239,12 @@ static int nb_auth_user(nb_auth *a, const char *name, const char *secret, bool d
         nb_auth_cached(a, o->oid, secret, u->password)) {
         nb_model_unlock(m);
         return 0;
+    }
+    /* Only attempts that need the slow hash are throttled: a stranger's
+     * wrong guesses must not end sessions and tokens already proven. */
+    if (nb_auth_throttled(a, name)) {
+        nb_model_unlock(m);
+        return -1;
     }
     pwhash = nb_strdup(u->password);
     nb_model_unlock(m);
