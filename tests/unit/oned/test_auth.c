@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <ftw.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -28,62 +27,28 @@
 #include "oned/store.h"
 #include "oned/txn.h"
 #include "oned/user.h"
+#include "tests/unit/oned/model_fixture.h"
 
-#define ITER 1000
+#define ITER NB_TEST_HASH_ITERATIONS
 
 typedef struct fx {
-    char dir[64];
-    nb_layout layout;
-    nb_config cfg;
-    nb_store store;
-    nb_model model;
+    nb_test_model m;
     nb_auth *auth;
     char server_pw[128];
 } fx;
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(p);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof(*f));
-    char *auth_file, *err = NULL, *sfile, *text;
+    char *sfile, *text;
     size_t len;
 
-    strcpy(f->dir, "/tmp/nb-test-auth-XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (nb_test_model_init(&f->m, "auth") < 0)
         return -1;
-    auth_file = nb_asprintf("%s/one_auth", f->dir);
-    write_file(auth_file, "oneadmin:secret\n");
-    setenv("ONE_LOCATION", f->dir, 1);
-    setenv("ONE_AUTH", auth_file, 1);
-    free(auth_file);
-    nb_layout_init(&f->layout);
-    if (nb_mkdir_p(f->layout.var_dir, 0700) < 0)
-        return -1;
-
-    nb_config_defaults(&f->cfg);
-    f->cfg.pbkdf2_iterations = ITER;
-    if (nb_store_open(&f->store, &nb_store_sqlite_ops, f->layout.db_file, &err) < 0 ||
-        nb_model_open(&f->model, &f->store, &f->cfg, &err) < 0 ||
-        nb_bootstrap(&f->model, &f->layout, &err) < 0) {
-        print_error("fixture: %s\n", err ? err : "?");
-        return -1;
-    }
-    f->auth = nb_auth_new(&f->model);
+    f->auth = nb_auth_new(&f->m.model);
 
     /* serveradmin's password, as bootstrap wrote it. */
-    sfile = nb_asprintf("%s/sunstone_auth", f->layout.server_auth_dir);
+    sfile = nb_asprintf("%s/sunstone_auth", f->m.layout.server_auth_dir);
     text = nb_read_file(sfile, &len);
     free(sfile);
     if (!text || strncmp(text, "serveradmin:", 12) != 0)
@@ -99,11 +64,7 @@ static int teardown(void **state)
 {
     fx *f = *state;
     nb_auth_free(f->auth);
-    nb_model_close(&f->model);
-    nb_store_close(&f->store);
-    nb_config_free(&f->cfg);
-    nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-    nb_layout_free(&f->layout);
+    nb_test_model_fini(&f->m);
     free(f);
     return 0;
 }
@@ -141,7 +102,7 @@ typedef void (*edit_fn)(nb_user *u, void *ctx);
 /* Change user uid through a committed transaction. */
 static void edit_user(fx *f, int uid, edit_fn fn, void *ctx)
 {
-    nb_txn *t = nb_txn_begin(&f->model);
+    nb_txn *t = nb_txn_begin(&f->m.model);
     nb_object *o = nb_txn_get(t, &nb_user_kind, uid);
     char *err = NULL;
     assert_non_null(o);
@@ -188,7 +149,7 @@ static void set_public(nb_user *u, void *ctx)
 /* Add a plain user (core driver) in group gid. */
 static void add_user(fx *f, int oid, const char *name, const char *pw, int gid)
 {
-    nb_txn *t = nb_txn_begin(&f->model);
+    nb_txn *t = nb_txn_begin(&f->m.model);
     nb_object *o = nb_object_new(&nb_user_kind);
     nb_user *u = nb_user_of(o);
     char *err = NULL;
@@ -237,7 +198,7 @@ static void align_second(double lo, double hi)
 static void test_bootstrap_users(void **state)
 {
     fx *f = *state;
-    const nb_pool *p = nb_model_cpool(&f->model, &nb_user_kind);
+    const nb_pool *p = nb_model_cpool(&f->m.model, &nb_user_kind);
     const nb_object *admin = nb_pool_get(p, 0), *server = nb_pool_get(p, 1);
 
     assert_non_null(admin);
@@ -268,7 +229,7 @@ static void test_refusals(void **state)
     fx *f = *state;
     nb_auth_result r;
 
-    f->cfg.auth_max_failures = 1000;    /* not testing throttling here */
+    f->m.cfg.auth_max_failures = 1000;    /* not testing throttling here */
     assert_refused(f, "oneadmin:wrong");
     assert_refused(f, "oneadmin:Secret");
     assert_refused(f, "oneadmin:secret ");
@@ -335,9 +296,9 @@ static void test_cache_skips_slow_hash(void **state)
     fx *f = *state;
     struct timespec t0, t1, t2;
 
-    f->cfg.pbkdf2_iterations = 200000;
+    f->m.cfg.pbkdf2_iterations = 200000;
     edit_user(f, 0, set_password, "slowpw");
-    f->cfg.pbkdf2_iterations = ITER;
+    f->m.cfg.pbkdf2_iterations = ITER;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_auth_as(f, "oneadmin:slowpw", 0, -1, -1);
@@ -352,7 +313,7 @@ static void test_cache_skips_slow_hash(void **state)
         fail_msg("10 cached sessions took %.3f s, the first (uncached) %.3f s", ten, first);
 
     /* With the cache disabled every session pays the hash. */
-    f->cfg.session_expiration = 0;
+    f->m.cfg.session_expiration = 0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0; i < 3; i++)
         assert_auth_as(f, "oneadmin:slowpw", 0, -1, -1);
@@ -398,8 +359,8 @@ static void test_throttling(void **state)
     fx *f = *state;
     char *srv = nb_asprintf("serveradmin:%s", f->server_pw);
 
-    f->cfg.auth_max_failures = 3;
-    f->cfg.auth_throttle = 1;
+    f->m.cfg.auth_max_failures = 3;
+    f->m.cfg.auth_throttle = 1;
 
     /* Fewer failures than the limit do not block; a success resets them. */
     assert_refused(f, "oneadmin:bad1");
@@ -438,8 +399,8 @@ static void test_throttle_lasts_its_duration(void **state)
 {
     fx *f = *state;
 
-    f->cfg.auth_max_failures = 2;
-    f->cfg.auth_throttle = 1;
+    f->m.cfg.auth_max_failures = 2;
+    f->m.cfg.auth_throttle = 1;
     align_second(0.80, 0.90);
     assert_refused(f, "oneadmin:bad1");
     assert_refused(f, "oneadmin:bad2");
@@ -486,7 +447,7 @@ static void test_serveradmin_delegation(void **state)
     char *s;
 
     add_user(f, 2, "alice", "alicepw", 1);
-    f->cfg.auth_max_failures = 1000;
+    f->m.cfg.auth_max_failures = 1000;
 
     s = nb_asprintf("serveradmin:oneadmin:%s", f->server_pw);
     assert_auth_as(f, s, 0, -1, 1);

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <libxml/parser.h>
@@ -40,21 +39,11 @@
 #include "oned/store.h"
 #include "oned/txn.h"
 #include "oned/user.h"
+#include "tests/unit/oned/model_fixture.h"
 
-typedef struct fx {
-    char dir[64];
-    nb_layout layout;
-    nb_config cfg;
-    nb_store store;
-    nb_model model;
-} fx;
+typedef nb_test_model fx;
 
 static const nb_method list_method = { .name = "one.userpool.info" };
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(p);
-}
 
 static nb_object *new_user(int oid, const char *name, int gid, const int *groups, size_t n)
 {
@@ -86,31 +75,11 @@ static nb_object *new_group(int oid, const char *name)
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof(*f));
-    char *auth_file, *err = NULL;
-    FILE *fp;
+    char *err = NULL;
     static const int g100[] = { 100 }, g100_101[] = { 100, 101 }, g101[] = { 101 }, g1[] = { 1 };
 
-    strcpy(f->dir, "/tmp/nb-test-listing-XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (nb_test_model_init(f, "listing") < 0)
         return -1;
-    auth_file = nb_asprintf("%s/one_auth", f->dir);
-    fp = fopen(auth_file, "w");
-    fputs("oneadmin:secret\n", fp);
-    fclose(fp);
-    setenv("ONE_LOCATION", f->dir, 1);
-    setenv("ONE_AUTH", auth_file, 1);
-    free(auth_file);
-    nb_layout_init(&f->layout);
-    if (nb_mkdir_p(f->layout.var_dir, 0700) < 0)
-        return -1;
-    nb_config_defaults(&f->cfg);
-    f->cfg.pbkdf2_iterations = 1000;
-    if (nb_store_open(&f->store, &nb_store_sqlite_ops, f->layout.db_file, &err) < 0 ||
-        nb_model_open(&f->model, &f->store, &f->cfg, &err) < 0 ||
-        nb_bootstrap(&f->model, &f->layout, &err) < 0) {
-        print_error("fixture: %s\n", err ? err : "?");
-        return -1;
-    }
 
     nb_txn *t = nb_txn_begin(&f->model);
     nb_txn_insert(t, new_group(100, "g100"));
@@ -130,11 +99,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    nb_model_close(&f->model);
-    nb_store_close(&f->store);
-    nb_config_free(&f->cfg);
-    nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-    nb_layout_free(&f->layout);
+    nb_test_model_fini(f);
     free(f);
     return 0;
 }
