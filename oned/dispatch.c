@@ -256,6 +256,7 @@ static int nb_call_target(nb_call *c)
                     : nb_pool_get(nb_model_cpool(c->model, m->kind), id);
     if (!c->obj)
         return nb_fail_missing(c, m->kind, id);
+    c->target_id = id;
     return nb_gate_check_ex(c, c->obj, m->op, (m->flags & NB_M_LOCK_EXEMPT) != 0);
 }
 
@@ -267,7 +268,7 @@ static void nb_call_audit(nb_call *c)
         .uname = c->uname,
         .via_uid = c->via_uid,
         .method = c->m->name,
-        .oid = c->resp_id >= 0 ? c->resp_id : c->obj ? c->obj->oid : -1,
+        .oid = c->resp_id >= 0 ? c->resp_id : c->target_id,
         .code = c->code,
         .message = c->code ? c->errmsg : NULL,
     };
@@ -355,6 +356,7 @@ void nb_dispatch(nb_server_ctx *srv, const char *body, size_t len, nb_buf *out)
     c.uid = -1;
     c.via_uid = -1;
     c.resp_id = -1;
+    c.target_id = -1;
     c.out = out;
     nb_call_run(&c, xc.params[0].u.str.s, xc.params[0].u.str.len);
     if (c.code)

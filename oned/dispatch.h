@@ -93,7 +93,9 @@ struct nb_call {
     nb_subject subj;
     int egid;
 
-    nb_object *obj;             /* target (published version), if any */
+    nb_object *obj;             /* target (published version), if any; freed
+                                 * by a commit that replaces it */
+    int target_id;              /* its id, for the audit record */
     char *prepared;             /* result of the method's prepare step */
     nb_txn *txn;                /* write methods */
 
