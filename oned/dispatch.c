@@ -44,11 +44,6 @@ const nb_xv *nb_arg(const nb_call *c, size_t i)
     return i < c->nargs ? &c->args[i] : NULL;
 }
 
-size_t nb_arg_count(const nb_call *c)
-{
-    return c->nargs;
-}
-
 long long nb_arg_int(const nb_call *c, size_t i, long long def)
 {
     const nb_xv *v = nb_arg(c, i);
@@ -154,13 +149,6 @@ void nb_reply_int(nb_call *c, int v)
         c->resp_id = v;
 }
 
-void nb_reply_bool(nb_call *c, bool v)
-{
-    nb_reply_begin(c);
-    nb_xmlrpc_value_bool(c->out, v);
-    nb_reply_end(c);
-}
-
 void nb_reply_string(nb_call *c, const char *s)
 {
     nb_reply_begin(c);
@@ -196,11 +184,6 @@ int nb_fail(nb_call *c, int code, int resp_id, const char *fmt, ...)
 int nb_fail_missing(nb_call *c, const nb_kind *k, int id)
 {
     return nb_fail(c, NB_E_NO_EXISTS, id, "Error getting %s [%d].", k->what, id);
-}
-
-bool nb_call_is_admin(const nb_call *c)
-{
-    return nb_subject_is_admin(&c->subj);
 }
 
 static void nb_write_error(nb_call *c)

@@ -117,12 +117,10 @@ long long nb_arg_int(const nb_call *c, size_t i, long long def);
 bool nb_arg_bool(const nb_call *c, size_t i, bool def);
 const char *nb_arg_str(const nb_call *c, size_t i, const char *def);
 const nb_xv *nb_arg(const nb_call *c, size_t i);
-size_t nb_arg_count(const nb_call *c);
 
 /* Results.  Exactly one of these per call (an error may replace nothing). */
 void nb_reply_int(nb_call *c, int v);
 void nb_reply_string(nb_call *c, const char *s);
-void nb_reply_bool(nb_call *c, bool v);
 /* Start a string result rendered piecewise: returns the response buffer in
  * escape mode; the dispatcher closes it. */
 nb_buf *nb_reply_doc(nb_call *c);
@@ -131,8 +129,6 @@ nb_buf *nb_reply_doc(nb_call *c);
 int nb_fail(nb_call *c, int code, int resp_id, const char *fmt, ...) NB_PRINTF(4, 5);
 /* "Error getting <what> [id]." */
 int nb_fail_missing(nb_call *c, const nb_kind *k, int id);
-
-bool nb_call_is_admin(const nb_call *c);
 
 /* Method tables, one per api_*.c file, each ending with a zeroed entry. */
 extern const nb_method nb_api_system_methods[];

@@ -10,7 +10,6 @@ nb_object *nb_object_new(const nb_kind *k)
     nb_object *o = nb_calloc(1, k->size);
     o->kind = k;
     o->oid = o->uid = o->gid = -1;
-    o->lock_owner = -1;
     nb_tmpl_init(&o->tmpl);
     return o;
 }
@@ -24,12 +23,6 @@ void nb_object_free(nb_object *o)
     free(o->name);
     nb_tmpl_free(&o->tmpl);
     free(o);
-}
-
-void nb_object_set_name(nb_object *o, const char *name)
-{
-    free(o->name);
-    o->name = nb_strdup(name);
 }
 
 nb_object *nb_object_load(const nb_kind *k, const char *body, size_t len, char **err)
@@ -95,18 +88,6 @@ void nb_xml_permissions(nb_buf *b, nb_perms p)
     nb_buf_adds(b, "</PERMISSIONS>");
 }
 
-void nb_xml_lock(nb_buf *b, const nb_object *o)
-{
-    if (!o->lock)
-        return;
-    nb_buf_adds(b, "<LOCK>");
-    nb_buf_elem_int(b, "LOCKED", o->lock);
-    nb_buf_elem_int(b, "OWNER", o->lock_owner);
-    nb_buf_elem_int(b, "TIME", o->lock_time);
-    nb_buf_elem_int(b, "REQ_ID", -1);
-    nb_buf_adds(b, "</LOCK>");
-}
-
 void nb_xml_ids(nb_buf *b, const char *name, const int *ids, size_t n)
 {
     nb_buf_addc(b, '<');
@@ -166,42 +147,6 @@ int nb_xml_read_common(nb_object *o, const xmlNode *root, char **err)
  cleanup:
     xmlFree(name);
     return ret;
-}
-
-int nb_xml_read_permissions(const xmlNode *node, nb_perms *out)
-{
-    static const char *const names[9] = {
-        "OWNER_U", "OWNER_M", "OWNER_A", "GROUP_U", "GROUP_M", "GROUP_A",
-        "OTHER_U", "OTHER_M", "OTHER_A",
-    };
-    const xmlNode *p = nb_xml_child(node, "PERMISSIONS");
-    nb_perms v = 0;
-    if (!p)
-        return -1;
-    for (int i = 0; i < 9; i++) {
-        int bit;
-        if (nb_xml_child_int(p, names[i], &bit) < 0)
-            return -1;
-        if (bit)
-            v |= 1u << (8 - i);
-    }
-    *out = v;
-    return 0;
-}
-
-void nb_xml_read_lock(const xmlNode *node, nb_object *o)
-{
-    const xmlNode *l = nb_xml_child(node, "LOCK");
-    long long t = 0;
-    o->lock = 0;
-    o->lock_owner = -1;
-    o->lock_time = 0;
-    if (!l)
-        return;
-    nb_xml_child_int(l, "LOCKED", &o->lock);
-    nb_xml_child_int(l, "OWNER", &o->lock_owner);
-    if (nb_xml_child_ll(l, "TIME", &t) == 0)
-        o->lock_time = t;
 }
 
 int nb_xml_read_ids(const xmlNode *node, const char *name, int **ids, size_t *n)

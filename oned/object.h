@@ -37,7 +37,6 @@ typedef struct nb_kind {
     const char *pool_root;  /* "USER_POOL" */
     uint64_t acl_type;      /* NB_ACL_USER */
     bool unique_names;      /* names unique across the pool */
-    bool lockable;          /* has LOCK (one.<obj>.lock) */
     size_t size;            /* sizeof the concrete struct */
 
     /* Free kind-specific members (not the nb_object part). */
@@ -64,9 +63,7 @@ struct nb_object {
     int uid;            /* owner (-1 for unowned kinds) */
     int gid;            /* group (-1 for unowned kinds) */
     nb_perms perms;
-    int lock;           /* 0 none, 1 USE, 2 MANAGE, 3 ADMIN */
-    int lock_owner;
-    long long lock_time;
+    int lock;           /* 0 none, 1 USE, 2 MANAGE, 3 ADMIN (lockable kinds) */
     nb_tmpl tmpl;       /* user-visible TEMPLATE */
 };
 
@@ -77,14 +74,12 @@ void nb_object_free(nb_object *o);
 nb_object *nb_object_clone(const nb_object *o);
 /* Parse a stored body. */
 nb_object *nb_object_load(const nb_kind *k, const char *body, size_t len, char **err);
-void nb_object_set_name(nb_object *o, const char *name);
 
 /* Authorization view of an object. */
 nb_objref nb_object_ref(const nb_object *o);
 
 /* Shared pieces of documents. */
 void nb_xml_permissions(nb_buf *b, nb_perms p);
-void nb_xml_lock(nb_buf *b, const nb_object *o);      /* nothing when unlocked */
 void nb_xml_ids(nb_buf *b, const char *name, const int *ids, size_t n);
 
 /* Reading stored documents (children of node by name). */
@@ -95,9 +90,6 @@ int nb_xml_child_int(const xmlNode *node, const char *name, int *out);
 int nb_xml_child_ll(const xmlNode *node, const char *name, long long *out);
 /* Read ID, NAME and TEMPLATE, which every named object's document has. */
 int nb_xml_read_common(nb_object *o, const xmlNode *root, char **err);
-/* Read <PERMISSIONS> and <LOCK> into o (missing LOCK = unlocked). */
-int nb_xml_read_permissions(const xmlNode *node, nb_perms *out);
-void nb_xml_read_lock(const xmlNode *node, nb_object *o);
 /* Collect <name><ID>n</ID>...</name> into a sorted int vector. */
 int nb_xml_read_ids(const xmlNode *node, const char *name, int **ids, size_t *n);
 

@@ -115,7 +115,6 @@ const nb_kind nb_user_kind = {
     .pool_root = "USER_POOL",
     .acl_type = NB_ACL_USER,
     .unique_names = true,
-    .lockable = false,
     .size = sizeof(nb_user),
     .destroy = nb_user_destroy,
     .to_xml = nb_user_to_xml,
