@@ -15,11 +15,7 @@ static int nb_group_allocate(nb_call *c)
     if (nb_gate_check_create(c, &nb_group_kind) < 0 ||
         nb_api_check_name(c, &nb_group_kind, name, false, -1) < 0)
         return -1;
-    o = nb_object_new(&nb_group_kind);
-    o->oid = o->gid = nb_txn_next_oid(c->txn, &nb_group_kind, NB_FIRST_GROUP);
-    o->uid = 0;
-    o->perms = 0640;
-    o->name = nb_strdup(name);
+    o = nb_group_new(nb_txn_next_oid(c->txn, &nb_group_kind, NB_FIRST_GROUP), name);
     nb_txn_insert(c->txn, o);
     nb_reply_int(c, o->oid);
     return 0;

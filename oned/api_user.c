@@ -75,9 +75,9 @@ static int nb_user_allocate(nb_call *c)
     const char *name = nb_arg_str(c, 0, "");
     const char *driver = nb_arg_str(c, 2, "");
     const nb_xv *groups = nb_arg(c, 3);
-    nb_object *o = NULL;
-    nb_user *u;
-    char *token_pw;
+    size_t ngroups = groups ? groups->u.arr.n : 0;
+    nb_object *o;
+    int gid;
 
     if (!*driver)
         driver = "core";
@@ -88,57 +88,30 @@ static int nb_user_allocate(nb_call *c)
         return nb_fail(c, NB_E_INTERNAL, -1, "Authentication driver \"%s\" is not enabled "
                        "(enabled: core, server_cipher, public).", driver);
 
-    o = nb_object_new(&nb_user_kind);
-    u = nb_user_of(o);
-    o->name = nb_strdup(name);
-    o->perms = 0600;
-    u->auth_driver = nb_strdup(driver);
-    u->enabled = true;
-    u->password = nb_strdup(c->prepared);
-
     /* First listed group is the primary one; none: "users" for admins,
      * else the caller's own group (how group admins add members). */
-    if (groups && groups->u.arr.n > 0) {
-        for (size_t i = 0; i < groups->u.arr.n; i++) {
-            const nb_xv *v = &groups->u.arr.items[i];
-            const nb_object *g;
-            if (v->type != NB_XV_INT) {
-                nb_fail(c, NB_E_RPC_API, -1, "Group list must contain integer ids.");
-                goto error;
-            }
-            if (!(g = nb_txn_get(c->txn, &nb_group_kind, (int)v->u.i))) {
-                nb_fail_missing(c, &nb_group_kind, (int)v->u.i);
-                goto error;
-            }
-            if (g->oid != c->subj.gid && nb_gate_check(c, g, NB_OP_MANAGE) < 0)
-                goto error;
-            if (i == 0)
-                o->gid = g->oid;
-        }
-    } else {
-        o->gid = nb_subject_in_group(&c->subj, 0) ? 1 : c->subj.gid;
+    for (size_t i = 0; i < ngroups; i++) {
+        const nb_xv *v = &groups->u.arr.items[i];
+        const nb_object *g;
+        if (v->type != NB_XV_INT)
+            return nb_fail(c, NB_E_RPC_API, -1, "Group list must contain integer ids.");
+        if (!(g = nb_txn_get(c->txn, &nb_group_kind, (int)v->u.i)))
+            return nb_fail_missing(c, &nb_group_kind, (int)v->u.i);
+        if (g->oid != c->subj.gid && nb_gate_check(c, g, NB_OP_MANAGE) < 0)
+            return -1;
     }
+    gid = ngroups ? (int)groups->u.arr.items[0].u.i
+                  : nb_subject_in_group(&c->subj, 0) ? 1 : c->subj.gid;
+    if (!ngroups && !nb_txn_get(c->txn, &nb_group_kind, gid))
+        return nb_fail_missing(c, &nb_group_kind, gid);
 
-    o->oid = o->uid = nb_txn_next_oid(c->txn, &nb_user_kind, 2);
-    token_pw = nb_random_hex(NB_TOKEN_BYTES);
-    nb_tmpl_set(&o->tmpl, "TOKEN_PASSWORD", token_pw);
-    free(token_pw);
-    if (groups && groups->u.arr.n > 0) {
-        for (size_t i = 0; i < groups->u.arr.n; i++)
-            nb_ids_add(&u->groups, &u->ngroups, (int)groups->u.arr.items[i].u.i);
-    } else {
-        if (!nb_txn_get(c->txn, &nb_group_kind, o->gid)) {
-            nb_fail_missing(c, &nb_group_kind, o->gid);
-            goto error;
-        }
-        nb_ids_add(&u->groups, &u->ngroups, o->gid);
-    }
+    o = nb_user_new(nb_txn_next_oid(c->txn, &nb_user_kind, 2), name, gid, driver, c->prepared);
+    for (size_t i = 1; i < ngroups; i++)
+        nb_ids_add(&nb_user_of(o)->groups, &nb_user_of(o)->ngroups,
+                   (int)groups->u.arr.items[i].u.i);
     nb_txn_insert(c->txn, o);
     nb_reply_int(c, o->oid);
     return 0;
- error:
-    nb_object_free(o);
-    return -1;
 }
 
 static int nb_user_delete(nb_call *c)

@@ -75,37 +75,17 @@ static int nb_bootstrap_credentials(const nb_layout *l, char **name, char **pw, 
     return 0;
 }
 
-static nb_object *nb_bootstrap_group(int id, const char *name)
-{
-    nb_object *o = nb_object_new(&nb_group_kind);
-    o->oid = id;
-    o->uid = 0;
-    o->gid = id;
-    o->perms = 0640;
-    o->name = nb_strdup(name);
-    return o;
-}
-
 static nb_object *nb_bootstrap_user(int id, const char *name, const char *driver,
                                     const char *pw, int iterations)
 {
-    nb_object *o = nb_object_new(&nb_user_kind);
-    nb_user *u = nb_user_of(o);
     char *hash = nb_password_hash(pw, iterations);
-    char *token_pw = nb_random_hex(20);
+    nb_object *o;
 
     if (!hash)
         abort();    /* OpenSSL PBKDF2 cannot fail with these arguments */
-    o->oid = o->uid = id;
-    o->gid = 0;
-    o->perms = 0600;
-    o->name = nb_strdup(name);
-    nb_ids_add(&u->groups, &u->ngroups, 0);
-    u->password = hash;
-    u->auth_driver = nb_strdup(driver);
-    u->enabled = true;
-    nb_tmpl_set(&o->tmpl, "TOKEN_PASSWORD", token_pw);
-    free(token_pw);
+    o = nb_user_new(id, name, 0, driver, hash);
+    nb_wipe(hash, strlen(hash));
+    free(hash);
     return o;
 }
 
@@ -191,8 +171,8 @@ int nb_bootstrap(nb_model *m, const nb_layout *l, char **err)
         goto cleanup;
 
     t = nb_txn_begin(m);
-    nb_txn_insert(t, nb_bootstrap_group(0, "oneadmin"));
-    nb_txn_insert(t, nb_bootstrap_group(1, "users"));
+    nb_txn_insert(t, nb_group_new(0, "oneadmin"));
+    nb_txn_insert(t, nb_group_new(1, "users"));
 
     zone = nb_object_new(&nb_zone_kind);
     zone->oid = 0;

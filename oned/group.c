@@ -67,6 +67,16 @@ static void nb_group_pool_tail(nb_buf *b, const nb_model *m)
     nb_xml_default_quotas(b, "DEFAULT_GROUP_QUOTAS");
 }
 
+nb_object *nb_group_new(int oid, const char *name)
+{
+    nb_object *o = nb_object_new(&nb_group_kind);
+    o->oid = o->gid = oid;
+    o->uid = 0;
+    o->perms = 0640;
+    o->name = nb_strdup(name);
+    return o;
+}
+
 const nb_kind nb_group_kind = {
     .name = "group",
     .what = "group",

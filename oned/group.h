@@ -18,6 +18,9 @@ typedef struct nb_group {
 
 extern const nb_kind nb_group_kind;
 
+/* A new group object with the fixed ownership every group has. */
+nb_object *nb_group_new(int oid, const char *name);
+
 static inline nb_group *nb_group_of(nb_object *o) { return (nb_group *)o; }
 static inline const nb_group *nb_group_cof(const nb_object *o) { return (const nb_group *)o; }
 

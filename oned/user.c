@@ -123,6 +123,26 @@ const nb_kind nb_user_kind = {
     .replaced = nb_user_replaced,
 };
 
+nb_object *nb_user_new(int oid, const char *name, int gid, const char *driver,
+                       const char *pwhash)
+{
+    nb_object *o = nb_object_new(&nb_user_kind);
+    nb_user *u = nb_user_of(o);
+    char *token_pw = nb_random_hex(20);
+
+    o->oid = o->uid = oid;
+    o->gid = gid;
+    o->perms = 0600;
+    o->name = nb_strdup(name);
+    nb_ids_add(&u->groups, &u->ngroups, gid);
+    u->password = nb_strdup(pwhash);
+    u->auth_driver = nb_strdup(driver);
+    u->enabled = true;
+    nb_tmpl_set(&o->tmpl, "TOKEN_PASSWORD", token_pw);
+    free(token_pw);
+    return o;
+}
+
 void nb_user_set_password_hash(nb_user *u, const char *hash)
 {
     if (u->password)

@@ -28,6 +28,11 @@ typedef struct nb_user {
 
 extern const nb_kind nb_user_kind;
 
+/* A new, enabled user owning itself, member of its primary group gid, with
+ * a password hash and a fresh TOKEN_PASSWORD (as oned gives every user). */
+nb_object *nb_user_new(int oid, const char *name, int gid, const char *driver,
+                       const char *pwhash);
+
 static inline nb_user *nb_user_of(nb_object *o) { return (nb_user *)o; }
 static inline const nb_user *nb_user_cof(const nb_object *o) { return (const nb_user *)o; }
 

@@ -47,28 +47,11 @@ static const nb_method list_method = { .name = "one.userpool.info" };
 
 static nb_object *new_user(int oid, const char *name, int gid, const int *groups, size_t n)
 {
-    nb_object *o = nb_object_new(&nb_user_kind);
-    nb_user *u = nb_user_of(o);
-    o->oid = o->uid = oid;
-    o->gid = gid;
-    o->perms = 0600;
-    o->name = nb_strdup(name);
+    char *hash = nb_password_hash("pw", 1);
+    nb_object *o = nb_user_new(oid, name, gid, "core", hash);
     for (size_t i = 0; i < n; i++)
-        nb_ids_add(&u->groups, &u->ngroups, groups[i]);
-    u->password = nb_password_hash("pw", 1);
-    u->auth_driver = nb_strdup("core");
-    u->enabled = true;
-    return o;
-}
-
-static nb_object *new_group(int oid, const char *name)
-{
-    nb_object *o = nb_object_new(&nb_group_kind);
-    o->oid = oid;
-    o->uid = 0;
-    o->gid = oid;
-    o->perms = 0640;
-    o->name = nb_strdup(name);
+        nb_ids_add(&nb_user_of(o)->groups, &nb_user_of(o)->ngroups, groups[i]);
+    free(hash);
     return o;
 }
 
@@ -82,8 +65,8 @@ static int setup(void **state)
         return -1;
 
     nb_txn *t = nb_txn_begin(&f->model);
-    nb_txn_insert(t, new_group(100, "g100"));
-    nb_txn_insert(t, new_group(101, "g101"));
+    nb_txn_insert(t, nb_group_new(100, "g100"));
+    nb_txn_insert(t, nb_group_new(101, "g101"));
     nb_txn_insert(t, new_user(2, "alice", 100, g100, 1));
     nb_txn_insert(t, new_user(3, "bob", 100, g100_101, 2));
     nb_txn_insert(t, new_user(4, "carol", 101, g101, 1));
