@@ -51,7 +51,33 @@ typedef struct nb_acl_rule {
 } nb_acl_rule;
 
 /*
- * May subject s perform op on object o in zone `zone`?
+ * Index order of a rule set: by user word, then by the resource's selector
+ * and id (the part a request can look up), then by resource, rights, zone
+ * and id.  The first two compare as the match reads them (bits it ignores,
+ * such as the id under an ALL selector, do not count).  nb_acl_authorize and
+ * nb_acl_view_build binary-search rules kept in this order, so a check costs
+ * a few lookups per (user word, resource key) pair whatever the number of
+ * rules.
+ */
+int nb_acl_rule_cmp(const nb_acl_rule *a, const nb_acl_rule *b);
+void nb_acl_sort(nb_acl_rule *rules, size_t n);
+/* Where r goes (or is) in a sorted set. */
+size_t nb_acl_lower_bound(const nb_acl_rule *rules, size_t n, const nb_acl_rule *r);
+
+/*
+ * The rules of a sorted set that can apply to subject s form 2 + s->ngroups
+ * runs, one per user word s holds: *, #uid, then @g for each of s->groups.
+ * Stores the bounds [*begin, *end) of run i.
+ */
+void nb_acl_subject_run(const nb_acl_rule *rules, size_t n, const nb_subject *s,
+                        size_t i, size_t *begin, size_t *end);
+/* Does r apply in `zone` and carry every right of op on (one of) the type
+ * bits of `type`?  Says nothing of r's user or resource selector. */
+bool nb_acl_rule_grants(const nb_acl_rule *r, uint64_t type, enum nb_op op, int zone);
+
+/*
+ * May subject s perform op on object o in zone `zone`?  `rules` is sorted
+ * with nb_acl_sort.
  * Admins (uid 0 or group 0) pass unless the object is locked at or below the
  * operation's level; `lock_exempt` skips the lock check (info, lock/unlock).
  * Otherwise the owner/group/other bits and then the rules are tried.
@@ -59,6 +85,10 @@ typedef struct nb_acl_rule {
 bool nb_acl_authorize(const nb_subject *s, const nb_objref *o, enum nb_op op,
                       bool lock_exempt, const nb_acl_rule *rules, size_t nrules,
                       int zone);
+
+/* Do o's owner/group/other bits alone give s op (§4.2)?  They never give
+ * CREATE, nor anything on an object without an id. */
+bool nb_acl_perms_grant(const nb_subject *s, const nb_objref *o, enum nb_op op);
 
 /* True when o is locked against op (what the lock check above refuses). */
 bool nb_acl_locked_for(const nb_objref *o, enum nb_op op);

@@ -3,32 +3,28 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include "acl/rule.h"
 #include "lib/util.h"
 #include "cli/commands.h"
 
 /*
- * What OpenNebula's `onegroup create` sets after one.group.allocate: the
- * group-admin views of the web UI.  (Its default CREATE rule for the group
- * comes with one.acl.addrule, in the tenancy work.)
+ * What OpenNebula's `onegroup create` does after one.group.allocate (client
+ * contract §1), in its order: oned grants a new group nothing, so the CLI
+ * adds the rule that lets members create their own virtual resources,
+ * "@gid VM+IMAGE+TEMPLATE+DOCUMENT+SECGROUP+VROUTER+VMGROUP+BACKUPJOB/<all>
+ * CREATE <all zones>", and deletes a group that cannot get it; then it sets
+ * the group-admin views of the web UI.
  */
+#define GROUP_CREATE_TYPES (NB_ACL_VM | NB_ACL_IMAGE | NB_ACL_TEMPLATE | NB_ACL_DOCUMENT | \
+                            NB_ACL_SECGROUP | NB_ACL_VROUTER | NB_ACL_VMGROUP | NB_ACL_BACKUPJOB)
 #define GROUP_VIEWS "FIREEDGE=[GROUP_ADMIN_VIEWS=groupadmin,\nGROUP_ADMIN_DEFAULT_VIEW=groupadmin]\n"
 
 /* ---- list ---------------------------------------------------------------- */
 
-static char *cell_users(const cli_row *r)
-{
-    const xmlNode *users = cli_xml_child(r->node, "USERS");
-    size_t n = 0;
-
-    for (const xmlNode *c = users ? users->children : NULL; c; c = c->next)
-        n += cli_xml_is(c, "ID");
-    return nb_asprintf("%zu", n);
-}
-
 static const cli_column group_columns[] = {
     { "ID", 4, 0, "ID", NULL },
     { "NAME", 20, CLI_COL_LEFT, "NAME", NULL },
-    { "USERS", 5, 0, NULL, cell_users },
+    { "USERS", 5, CLI_COL_COUNT, "USERS", NULL },
     { "VMS", 5, 0, NULL, cli_cell_vm_quota_vms },
     { "MEMORY", 17, 0, NULL, cli_cell_vm_quota_memory },
     { "CPU", 11, 0, NULL, cli_cell_vm_quota_cpu },
@@ -51,10 +47,23 @@ static void group_show(const xmlNode *g)
 
 static int group_create(cli_ctx *ctx)
 {
+    nb_acl_rule rule = {
+        .resource = GROUP_CREATE_TYPES | NB_ACL_ALL,
+        .rights = NB_OP_CREATE,
+        .zone = NB_ACL_ALL,
+    };
     int gid;
 
     if (cli_call_int(ctx->client, &gid, "one.group.allocate", "s", ctx->args.pos[0]) < 0)
         return -1;
+    rule.user = NB_ACL_GROUP | (uint64_t)gid;
+    if (cli_acl_addrule(ctx, &rule, NULL) < 0) {
+        cli_error_prefix("Error creating group ACL's: ");
+        cli_error_report();
+        if (cli_call(ctx->client, NULL, "one.group.delete", "i", gid) < 0)
+            cli_error_prefix("Group %d was created and could not be deleted again: ", gid);
+        return -1;
+    }
     if (cli_call(ctx->client, NULL, "one.group.update", "isi", gid, GROUP_VIEWS, 1) < 0) {
         cli_error_prefix("Warning: group %d created, but its views were not set: ", gid);
         cli_error_report();

@@ -20,7 +20,7 @@
 #include "cli/client.h"
 #include "cli/output.h"
 
-#define CLI_OBJECTS(X) X(user) X(group) X(zone)
+#define CLI_OBJECTS(X) X(user) X(group) X(zone) X(acl) X(vdc) X(cluster) X(host) X(datastore)
 
 #define CLI_COUNT_OBJECT(o) +1
 enum { CLI_NOBJECTS = 0 CLI_OBJECTS(CLI_COUNT_OBJECT) };
@@ -51,7 +51,8 @@ struct cli_object {
     const char *name;           /* "user": `oneuser`, `one user` */
     const char *rpc;            /* method infix: one.<rpc>.info, one.<rpc>pool.info */
     const char *elem;           /* "USER", also the word in "USER named x not found." */
-    const char *pool_elem;      /* "USER_POOL" */
+    const char *pool_elem;      /* "USER_POOL"; NULL: no pool to list (see cli_vnet_ref) */
+    const char *pool_method;    /* instead of one.<rpc>pool.info (ACL: one.acl.info) */
     cli_pool_kind pool_kind;
     bool show_self;             /* `show` without an argument is info(-1) */
     const cli_column *columns;  /* `list` table */
@@ -77,6 +78,11 @@ struct cli_ctx {
 CLI_OBJECTS(CLI_DECLARE_OBJECT)
 #undef CLI_DECLARE_OBJECT
 
+/* Virtual networks have no CLI object yet, so arguments naming one (onecluster
+ * addvnet, onevdc addvnet) take IDs only; point those at cli_vnet_object once
+ * onevnet exists. */
+extern const cli_object cli_vnet_ref;
+
 /* ---- shared verbs (cli/main.c) ------------------------------------------- */
 
 /* list: the pool as a table, -x XML, -j JSON. */
@@ -84,13 +90,28 @@ int cli_run_list(cli_ctx *ctx);
 /* show [ID|NAME]: info(id, false) as a sheet, -x, -j. */
 int cli_run_show(cli_ctx *ctx);
 /* delete ID|NAME...: one.<rpc>.delete(id) for each; comma lists and ranges
- * "3..7" allowed; goes on after a failure and fails at the end. */
+ * "3..7" allowed; goes on after a failure and fails at the end.  data: the
+ * method verb when it is not "delete" (ACL: "delrule"). */
 int cli_run_delete(cli_ctx *ctx);
+/* create NAME: one.<rpc>.allocate(name); prints "ID: n".  data: a template
+ * attribute ("NAME") when allocate takes a template (VDC) instead. */
+int cli_run_allocate(cli_ctx *ctx);
+/* rename ID|NAME NEWNAME: one.<rpc>.rename(id, name). */
+int cli_run_rename(cli_ctx *ctx);
+/* chmod ID|NAME OCTAL: one.<rpc>.chmod(id, 9 bits), each octal digit USE=4
+ * MANAGE=2 ADMIN=1 as OpenNebula's CLI converts it. */
+int cli_run_chmod(cli_ctx *ctx);
+/* chown ID|NAME USER [GROUP] / chgrp ID|NAME GROUP: one.<rpc>.chown(id, uid, gid),
+ * -1 keeping the part not given. */
+int cli_run_chown(cli_ctx *ctx);
+int cli_run_chgrp(cli_ctx *ctx);
 /* update ID|NAME FILE [--append]: one.<rpc>.update(id, text, 0|1); FILE "-" is stdin. */
 int cli_run_update(cli_ctx *ctx);
 extern const cli_optdef cli_update_opts[];
 
-/* A call on two objects, one.<rpc>.<method>(id1, id2), e.g. user chgrp. */
+/* A call on two objects, one.<rpc>.<method>(id1, id2), e.g. user chgrp.
+ * The arguments after the first may name several objects as cli_each_id
+ * does: one call each, going on after a failure (onevdc addgroup V G1,G2 G3). */
 typedef struct cli_pair {
     const char *method;         /* "chgrp" */
     const cli_object *second;   /* what the second argument names */
@@ -114,6 +135,10 @@ int cli_each_id(cli_ctx *ctx, size_t from, int (*fn)(cli_ctx *ctx, int id));
 int cli_resolve_list(cli_ctx *ctx, const cli_object *obj, const char *arg, int **ids, size_t *n);
 /* Parse an integer option value ("--time"), recording an error if invalid. */
 int cli_opt_int(const cli_ctx *ctx, const char *name, int dflt, int *out);
+/* one.acl.addrule with r's four words as hex strings (lowercase, no 0x, as
+ * OpenNebula's Ruby CLI sends them); *id (may be NULL) gets the rule id. */
+struct nb_acl_rule;
+int cli_acl_addrule(cli_ctx *ctx, const struct nb_acl_rule *r, int *id);
 /* Print the document xml in the selected mode; sheet renders the table mode. */
 int cli_print_doc(const cli_ctx *ctx, const char *xml, void (*sheet)(const xmlNode *root));
 

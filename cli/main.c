@@ -1,8 +1,8 @@
 /*
  * main.c: the multi-call entry point (oneuser, onegroup, onezone, or
  * `one user ...`), the dispatch from argv to an object's command, and the
- * verbs every object shares (list, show, delete, update, two-object calls,
- * name resolution).
+ * verbs every object shares (list, show, create, delete, update, rename,
+ * chmod/chown, two-object calls, name resolution).
  *
  * Exit status: 0 on success, 255 on any error (OpenNebula's Ruby CLI exits -1).
  */
@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <libxml/parser.h>
 #include "lib/buf.h"
+#include "lib/template.h"
 #include "lib/util.h"
 #include "cli/commands.h"
 
@@ -21,6 +22,8 @@
 #define CLI_OBJECT_ENTRY(o) &cli_##o##_object,
 static const cli_object *const objects[] = { CLI_OBJECTS(CLI_OBJECT_ENTRY) };
 #undef CLI_OBJECT_ENTRY
+
+const cli_object cli_vnet_ref = { .name = "vnet", .rpc = "vn", .elem = "VNET" };
 
 const cli_optdef cli_update_opts[] = {
     { "append", 'a', NULL, "Merge into the template instead of replacing it" },
@@ -36,7 +39,7 @@ char *cli_method(const cli_object *obj, const char *verb, bool pool)
 
 static int pool_info(cli_ctx *ctx, const cli_object *obj, char **xml)
 {
-    char *method = cli_method(obj, "info", true);
+    char *method = obj->pool_method ? nb_strdup(obj->pool_method) : cli_method(obj, "info", true);
     int rc;
 
     if (obj->pool_kind == CLI_POOL_FILTERED)
@@ -84,6 +87,11 @@ int cli_resolve(cli_ctx *ctx, const cli_object *obj, const char *arg, int *id)
     /* As OpenNebula: anything numeric is an id, never a name. */
     if (nb_parse_int(arg, id) == 0)
         return 0;
+    if (!obj->pool_elem) {
+        cli_error("%s '%s': give its ID (names are not resolved for %ss)", obj->elem, arg,
+                  obj->elem);
+        return -1;
+    }
     if (!(doc = pool_doc(ctx, obj)))
         return -1;
     for (xmlNode *c = xmlDocGetRootElement(doc)->children; c; c = c->next) {
@@ -270,10 +278,18 @@ static int parse_range(const char *arg, int *lo, int *hi)
     return 1;
 }
 
-int cli_each_id(cli_ctx *ctx, size_t from, int (*fn)(cli_ctx *ctx, int id))
+/*
+ * The ids of objects of type obj named by the positional arguments from
+ * index `from` on: ids, names, comma lists and ranges "3..7".  A name that
+ * does not resolve is reported and sets *failed; the others are kept.
+ */
+static int *collect_ids(cli_ctx *ctx, const cli_object *obj, size_t from, size_t *n,
+                        bool *failed)
 {
-    bool failed = false;
+    int *ids = NULL;
+    size_t cap = 0;
 
+    *n = 0;
     for (size_t i = from; i < ctx->args.npos; i++) {
         char *copy = nb_strdup(ctx->args.pos[i]), *save = NULL;
 
@@ -281,29 +297,43 @@ int cli_each_id(cli_ctx *ctx, size_t from, int (*fn)(cli_ctx *ctx, int id))
             int lo = 0, hi = 0, rc = parse_range(tok, &lo, &hi);
 
             if (rc == 0) {
-                rc = cli_resolve(ctx, ctx->obj, tok, &lo);
+                rc = cli_resolve(ctx, obj, tok, &lo);
                 hi = lo;
             }
             if (rc < 0) {
                 cli_error_report();
-                failed = true;
+                *failed = true;
                 continue;
             }
-            for (long id = lo; id <= hi; id++) {
-                if (fn(ctx, (int)id) < 0) {
-                    cli_error_report();
-                    failed = true;
-                }
-            }
+            nb_grow(&ids, &cap, *n + (size_t)(hi - lo) + 1, sizeof(*ids));
+            for (long id = lo; id <= hi; id++)
+                ids[(*n)++] = (int)id;
         }
         free(copy);
     }
+    return ids;
+}
+
+int cli_each_id(cli_ctx *ctx, size_t from, int (*fn)(cli_ctx *ctx, int id))
+{
+    bool failed = false;
+    size_t n;
+    int *ids = collect_ids(ctx, ctx->obj, from, &n, &failed);
+
+    for (size_t i = 0; i < n; i++) {
+        if (fn(ctx, ids[i]) < 0) {
+            cli_error_report();
+            failed = true;
+        }
+    }
+    free(ids);
     return failed ? -1 : 0;
 }
 
 static int delete_one(cli_ctx *ctx, int id)
 {
-    char *method = cli_method(ctx->obj, "delete", false);
+    const char *verb = ctx->cmd->data;
+    char *method = cli_method(ctx->obj, verb ? verb : "delete", false);
     int rc = cli_call(ctx->client, NULL, method, "i", id);
 
     free(method);
@@ -313,6 +343,92 @@ static int delete_one(cli_ctx *ctx, int id)
 int cli_run_delete(cli_ctx *ctx)
 {
     return cli_each_id(ctx, 0, delete_one);
+}
+
+int cli_run_allocate(cli_ctx *ctx)
+{
+    const char *attr = ctx->cmd->data;
+    char *method = cli_method(ctx->obj, "allocate", false);
+    nb_tmpl t = NB_TMPL_INIT;
+    nb_buf text = NB_BUF_INIT;
+    int id, rc;
+
+    /* The template text comes from the template writer so that any quote or
+     * backslash in the name survives. */
+    if (attr) {
+        nb_tmpl_set(&t, attr, ctx->args.pos[0]);
+        nb_tmpl_to_text(&t, &text);     /* NAME="..." */
+    }
+    rc = cli_call_int(ctx->client, &id, method, "s", attr ? text.data : ctx->args.pos[0]);
+    if (rc == 0)
+        printf("ID: %d\n", id);
+    nb_buf_free(&text);
+    nb_tmpl_free(&t);
+    free(method);
+    return rc;
+}
+
+int cli_run_rename(cli_ctx *ctx)
+{
+    char *method = cli_method(ctx->obj, "rename", false);
+    int id, rc = -1;
+
+    if (cli_resolve(ctx, ctx->obj, ctx->args.pos[0], &id) == 0)
+        rc = cli_call(ctx->client, NULL, method, "is", id, ctx->args.pos[1]);
+    free(method);
+    return rc;
+}
+
+int cli_run_chmod(cli_ctx *ctx)
+{
+    const char *octal = ctx->args.pos[1];
+    char *method;
+    int id, bits[9], rc;
+
+    if (strlen(octal) != 3 || strspn(octal, "01234567") != 3) {
+        cli_error("Permissions must be three octal digits (owner, group, other), "
+                  "e.g. 640, not '%s'", octal);
+        return -1;
+    }
+    for (int i = 0; i < 3; i++) {
+        int digit = octal[i] - '0';
+        bits[i * 3] = (digit & 4) != 0;         /* USE */
+        bits[i * 3 + 1] = (digit & 2) != 0;     /* MANAGE */
+        bits[i * 3 + 2] = (digit & 1) != 0;     /* ADMIN */
+    }
+    if (cli_resolve(ctx, ctx->obj, ctx->args.pos[0], &id) < 0)
+        return -1;
+    method = cli_method(ctx->obj, "chmod", false);
+    rc = cli_call(ctx->client, NULL, method, "iiiiiiiiii", id, bits[0], bits[1], bits[2],
+                  bits[3], bits[4], bits[5], bits[6], bits[7], bits[8]);
+    free(method);
+    return rc;
+}
+
+/* one.<rpc>.chown(id, uid, gid) with user/group NULL meaning -1 (keep). */
+static int chown_call(cli_ctx *ctx, const char *user, const char *group)
+{
+    char *method;
+    int id, uid = -1, gid = -1, rc;
+
+    if (cli_resolve(ctx, ctx->obj, ctx->args.pos[0], &id) < 0 ||
+        (user && cli_resolve(ctx, &cli_user_object, user, &uid) < 0) ||
+        (group && cli_resolve(ctx, &cli_group_object, group, &gid) < 0))
+        return -1;
+    method = cli_method(ctx->obj, "chown", false);
+    rc = cli_call(ctx->client, NULL, method, "iii", id, uid, gid);
+    free(method);
+    return rc;
+}
+
+int cli_run_chown(cli_ctx *ctx)
+{
+    return chown_call(ctx, ctx->args.pos[1], ctx->args.npos > 2 ? ctx->args.pos[2] : NULL);
+}
+
+int cli_run_chgrp(cli_ctx *ctx)
+{
+    return chown_call(ctx, NULL, ctx->args.pos[1]);
 }
 
 /* The whole of stdin, for FILE "-". */
@@ -362,16 +478,24 @@ int cli_run_update(cli_ctx *ctx)
 int cli_run_pair(cli_ctx *ctx)
 {
     const cli_pair *p = ctx->cmd->data;
-    char *method = cli_method(ctx->obj, p->method, false);
-    int a, b, ret = -1;
+    char *method;
+    bool failed = false;
+    size_t n;
+    int a, *ids;
 
-    if (cli_resolve(ctx, ctx->obj, ctx->args.pos[0], &a) < 0 ||
-        cli_resolve(ctx, p->second, ctx->args.pos[1], &b) < 0)
-        goto cleanup;
-    ret = cli_call(ctx->client, NULL, method, "ii", a, b);
- cleanup:
+    if (cli_resolve(ctx, ctx->obj, ctx->args.pos[0], &a) < 0)
+        return -1;
+    ids = collect_ids(ctx, p->second, 1, &n, &failed);
+    method = cli_method(ctx->obj, p->method, false);
+    for (size_t i = 0; i < n; i++) {
+        if (cli_call(ctx->client, NULL, method, "ii", a, ids[i]) < 0) {
+            cli_error_report();
+            failed = true;
+        }
+    }
     free(method);
-    return ret;
+    free(ids);
+    return failed ? -1 : 0;
 }
 
 /* ---- dispatch ------------------------------------------------------------ */

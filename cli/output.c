@@ -134,6 +134,31 @@ const char *cli_xml_str(const xmlNode *n, const char *path)
     return s ? s : "";
 }
 
+long long cli_xml_ll(const xmlNode *n, const char *path)
+{
+    long long v;
+    return nb_parse_ll(cli_xml_str(n, path), &v) == 0 ? v : 0;
+}
+
+int cli_xml_enum(const xmlNode *n, const char *path, size_t count)
+{
+    int v;
+
+    if (nb_parse_int(cli_xml_str(n, path), &v) < 0 || v < 0 || (size_t)v >= count)
+        return -1;
+    return v;
+}
+
+size_t cli_xml_count_ids(const xmlNode *n, const char *path)
+{
+    const xmlNode *parent = cli_xml_child(n, path);
+    size_t count = 0;
+
+    for (const xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
+        count += cli_xml_is(c, "ID");
+    return count;
+}
+
 /* ---- whole documents ----------------------------------------------------- */
 
 int cli_print_xml(xmlDoc *doc)
@@ -251,6 +276,10 @@ void cli_table_add_row(cli_table *t, const cli_row *row)
 
         if (c->cell) {
             cells[i] = c->cell(row);
+            continue;
+        }
+        if (c->flags & CLI_COL_COUNT) {
+            cells[i] = nb_asprintf("%zu", cli_xml_count_ids(row->node, c->path));
             continue;
         }
         text = c->path ? cli_xml_text(row->node, c->path) : NULL;
@@ -490,6 +519,24 @@ void cli_sheet_template(const char *title, const xmlNode *tmpl)
     }
 }
 
+void cli_sheet_permissions(const xmlNode *obj)
+{
+    static const char *const classes[] = { "OWNER", "GROUP", "OTHER" };
+    static const char *const rights[] = { "U", "M", "A" };
+
+    cli_sheet_title("PERMISSIONS");
+    for (size_t i = 0; i < NB_ARRAY_SIZE(classes); i++) {
+        char mask[4] = "---", path[32];
+
+        for (size_t j = 0; j < NB_ARRAY_SIZE(rights); j++) {
+            snprintf(path, sizeof(path), "PERMISSIONS/%s_%s", classes[i], rights[j]);
+            if (strcmp(cli_xml_str(obj, path), "1") == 0)
+                mask[j] = "uma"[j];
+        }
+        cli_sheet_field(classes[i], mask);
+    }
+}
+
 void cli_sheet_ids(const char *title, const xmlNode *parent)
 {
     static const cli_column col = { "ID", 4, 0, NULL, NULL };
@@ -605,23 +652,33 @@ void cli_sheet_quotas(const xmlNode *obj, const xmlNode *defaults)
 
 /* ---- units --------------------------------------------------------------- */
 
-char *cli_mb_str(long long mb)
+/* n in the unit suffix[0], scaled up to the last suffix. */
+static char *size_str(long long n, const char *suffix)
 {
-    static const char suffix[] = "MGT";
     long long div = 1, tenths;
     size_t i = 0;
 
-    if (mb < 0)
-        return nb_asprintf("%lldM", mb);
+    if (n < 0)
+        return nb_asprintf("%lld%c", n, suffix[0]);
     /* As OpenNebula: divide while the value exceeds 1024, one decimal. */
-    while (i + 1 < sizeof(suffix) - 1 && mb > 1024 * div) {
+    while (suffix[i + 1] && n > 1024 * div) {
         div *= 1024;
         i++;
     }
-    tenths = (mb * 10 + div / 2) / div;
+    tenths = (n * 10 + div / 2) / div;
     if (tenths % 10 == 0)
         return nb_asprintf("%lld%c", tenths / 10, suffix[i]);
     return nb_asprintf("%lld.%lld%c", tenths / 10, tenths % 10, suffix[i]);
+}
+
+char *cli_mb_str(long long mb)
+{
+    return size_str(mb, "MGT");
+}
+
+char *cli_kb_str(long long kb)
+{
+    return size_str(kb, "KMGT");
 }
 
 char *cli_time_str(long long t)

@@ -42,6 +42,12 @@ const char *cli_xml_text(const xmlNode *n, const char *path);
 /* Same, but "" when absent (for printing). */
 const char *cli_xml_str(const xmlNode *n, const char *path);
 bool cli_xml_is(const xmlNode *n, const char *name);   /* element called name */
+/* The integer at path; 0 when absent or not a number (unmonitored sizes). */
+long long cli_xml_ll(const xmlNode *n, const char *path);
+/* The integer at path when it indexes a table of count names, else -1. */
+int cli_xml_enum(const xmlNode *n, const char *path, size_t count);
+/* Number of <ID> children of the element at path (0 if absent). */
+size_t cli_xml_count_ids(const xmlNode *n, const char *path);
 
 /* ---- whole documents ----------------------------------------------------- */
 
@@ -67,6 +73,7 @@ typedef struct cli_row {
 enum {
     CLI_COL_LEFT = 1u << 0,   /* left-aligned (default: right) */
     CLI_COL_TRUNC = 1u << 1,  /* cut longer values (default: the column grows) */
+    CLI_COL_COUNT = 1u << 2,  /* the cell is the number of <ID> children at path */
 };
 
 typedef struct cli_column {
@@ -110,12 +117,16 @@ void cli_sheet_field(const char *key, const char *value);
 void cli_sheet_template(const char *title, const xmlNode *tmpl);
 /* Title, then the IDs of parent's <ID> children as a one-column table. */
 void cli_sheet_ids(const char *title, const xmlNode *parent);
+/* "PERMISSIONS" with OWNER/GROUP/OTHER as "um-" strings from obj's PERMISSIONS. */
+void cli_sheet_permissions(const xmlNode *obj);
 /* The usage & quota tables of obj (VM, DATASTORE, NETWORK, IMAGE), printed
  * only when they have entries; defaults resolve limits of -1. */
 void cli_sheet_quotas(const xmlNode *obj, const xmlNode *defaults);
 
-/* Megabytes in OpenNebula's human form: "512M", "1.5G", "2T". */
+/* Sizes in OpenNebula's human form (OpenNebulaHelper.unit_to_str):
+ * megabytes "512M", "1.5G", "2T"; kilobytes (host memory) "0K", "7.5G". */
 char *cli_mb_str(long long mb);
+char *cli_kb_str(long long kb);
 /* Epoch seconds as local "%m/%d %H:%M:%S" (OpenNebula's short form). */
 char *cli_time_str(long long t);
 

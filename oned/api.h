@@ -19,6 +19,17 @@ int nb_api_info(nb_call *c);
 int nb_api_update(nb_call *c);
 int nb_api_pool_info(nb_call *c, const nb_kind *k);
 
+/* The generic families of reference §2.0, for any kind that has them:
+ * rename(id, name), chmod(id, 9 bits), chown(id, uid, gid). */
+int nb_api_rename(nb_call *c);
+int nb_api_chmod(nb_call *c);
+int nb_api_chown(nb_call *c);
+
+/* The object of kind k whose id is argument i, authorized for op; with
+ * `optional`, -1 gives *out NULL.  0, or -1 with the error set. */
+int nb_api_arg_object(nb_call *c, size_t i, const nb_kind *k, enum nb_op op, bool optional,
+                      const nb_object **out);
+
 /* Name rules and uniqueness for a new or renamed object (self: its id, or
  * -1 for a new one). */
 int nb_api_check_name(nb_call *c, const nb_kind *k, const char *name, bool allow_spaces, int self);

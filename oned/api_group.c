@@ -1,8 +1,11 @@
 /* one.group.* and one.grouppool.info (reference §2.4). */
 #include "lib/util.h"
 #include "oned/api.h"
+#include "oned/dedicate.h"
 #include "oned/group.h"
+#include "oned/tenancy.h"
 #include "oned/user.h"
+#include "oned/vdc.h"
 
 /* Groups below this id are the system's own (0 oneadmin, 1 users). */
 #define NB_FIRST_GROUP 100
@@ -10,13 +13,17 @@
 static int nb_group_allocate(nb_call *c)
 {
     const char *name = nb_arg_str(c, 0, "");
+    const nb_object *vdc0;
     nb_object *o;
 
-    if (nb_gate_check_create(c, &nb_group_kind) < 0 ||
+    if (nb_gate_check_create(c, &nb_group_kind, c->subj.gid) < 0 ||
         nb_api_check_name(c, &nb_group_kind, name, false, -1) < 0)
         return -1;
     o = nb_group_new(nb_txn_next_oid(c->txn, &nb_group_kind, NB_FIRST_GROUP), name);
     nb_txn_insert(c->txn, o);
+    /* As in OpenNebula, every new group starts in the default VDC. */
+    if ((vdc0 = nb_txn_get(c->txn, &nb_vdc_kind, NB_VDC_DEFAULT)))
+        nb_tenancy_vdc_add_group(c->txn, vdc0, o->oid);
     nb_reply_int(c, o->oid);
     return 0;
 }
@@ -24,11 +31,16 @@ static int nb_group_allocate(nb_call *c)
 static int nb_group_delete(nb_call *c)
 {
     size_t members;
+    int cid;
     if (c->obj->oid < NB_FIRST_GROUP)
         return nb_fail(c, NB_E_ACTION, c->obj->oid, "System groups cannot be deleted.");
     nb_model_group_members(c->model, c->obj->oid, &members);
     if (members > 0)
         return nb_fail(c, NB_E_ACTION, c->obj->oid, "Group %d is not empty.", c->obj->oid);
+    if ((cid = nb_dedicated_cluster(c->txn, c->obj->oid, -1)) >= 0)
+        return nb_fail(c, NB_E_ACTION, c->obj->oid, "Group %d has the dedicated cluster %d: "
+                       "undedicate it first.", c->obj->oid, cid);
+    nb_tenancy_group_deleted(c->txn, c->obj->oid);
     nb_txn_delete(c->txn, c->obj);
     nb_reply_int(c, c->obj->oid);
     return 0;
@@ -65,6 +77,7 @@ static int nb_group_addadmin(nb_call *c)
                        "of group [%d].", u->oid, c->obj->oid);
     g = nb_group_of(nb_txn_edit(c->txn, c->obj));
     nb_ids_add(&g->admins, &g->nadmins, u->oid);
+    nb_tenancy_group_admin(c->txn, c->obj->oid, u->oid, true);
     nb_reply_int(c, c->obj->oid);
     return 0;
 }
@@ -72,14 +85,12 @@ static int nb_group_addadmin(nb_call *c)
 static int nb_group_deladmin(nb_call *c)
 {
     const nb_object *u = nb_group_member_arg(c);
-    nb_group *g;
     if (!u)
         return -1;
     if (!nb_ids_has(nb_group_cof(c->obj)->admins, nb_group_cof(c->obj)->nadmins, u->oid))
         return nb_fail(c, NB_E_ACTION, c->obj->oid, "User [%d] is not an administrator of "
                        "group [%d].", u->oid, c->obj->oid);
-    g = nb_group_of(nb_txn_edit(c->txn, c->obj));
-    nb_ids_del(&g->admins, &g->nadmins, u->oid);
+    nb_tenancy_admin_drop(c->txn, u->oid, c->obj->oid);
     nb_reply_int(c, c->obj->oid);
     return 0;
 }

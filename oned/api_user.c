@@ -5,6 +5,7 @@
 #include "oned/api.h"
 #include "oned/group.h"
 #include "oned/password.h"
+#include "oned/tenancy.h"
 #include "oned/user.h"
 
 #define NB_TOKEN_BYTES 20
@@ -19,15 +20,24 @@ static bool nb_driver_known(const char *d)
     return false;
 }
 
-/* Leaving a group also ends being one of its admins. */
+/*
+ * A server account (server_cipher) acts as any user it names, oneadmin
+ * included: only administrators may make one or set its credentials, or a
+ * group admin (USER:ADMIN on its users) would make itself oneadmin.
+ */
+static int nb_server_driver_check(nb_call *c, const char *driver, int oid)
+{
+    if (strncmp(driver, "server_", 7) != 0 || nb_subject_is_admin(&c->subj))
+        return 0;
+    return nb_fail(c, NB_E_AUTHORIZATION, oid, "User [%d] : Only administrators may set up "
+                   "server accounts (driver %s).", c->uid, driver);
+}
+
+/* Leaving a group also ends being one of its admins, rules included. */
 static void nb_member_del(nb_call *c, nb_user *u, int gid)
 {
-    const nb_object *g = nb_txn_get(c->txn, &nb_group_kind, gid);
     nb_ids_del(&u->groups, &u->ngroups, gid);
-    if (g && nb_ids_has(nb_group_cof(g)->admins, nb_group_cof(g)->nadmins, u->o.oid)) {
-        nb_group *eg = nb_group_of(nb_txn_edit(c->txn, g));
-        nb_ids_del(&eg->admins, &eg->nadmins, u->o.oid);
-    }
+    nb_tenancy_admin_drop(c->txn, u->o.oid, gid);
 }
 
 /* The group named by argument i, authorized for op; NULL with the error set. */
@@ -81,12 +91,18 @@ static int nb_user_allocate(nb_call *c)
 
     if (!*driver)
         driver = "core";
-    if (nb_gate_check_create(c, &nb_user_kind) < 0 ||
+    /* As OpenNebula: CREATE for a user of the caller's own (effective)
+     * group, then MANAGE on every other listed group.  A group admin thus
+     * adds users while acting in its group, and nobody learns which names
+     * exist before being authorized. */
+    if (nb_gate_check_create(c, &nb_user_kind, c->subj.gid) < 0 ||
         nb_api_check_name(c, &nb_user_kind, name, false, -1) < 0)
         return -1;
     if (!nb_driver_known(driver))
         return nb_fail(c, NB_E_INTERNAL, -1, "Authentication driver \"%s\" is not enabled "
                        "(enabled: core, server_cipher, public).", driver);
+    if (nb_server_driver_check(c, driver, -1) < 0)
+        return -1;
 
     /* First listed group is the primary one; none: "users" for admins,
      * else the caller's own group (how group admins add members). */
@@ -116,20 +132,21 @@ static int nb_user_allocate(nb_call *c)
 
 static int nb_user_delete(nb_call *c)
 {
-    nb_user *u;
     if (c->obj->oid == 0)
         return nb_fail(c, NB_E_ACTION, 0, "oneadmin cannot be deleted.");
-    u = nb_user_of(nb_txn_edit(c->txn, c->obj));
-    while (u->ngroups > 0)
-        nb_member_del(c, u, u->groups[0]);
-    nb_txn_delete(c->txn, &u->o);
+    nb_tenancy_user_deleted(c->txn, c->obj->oid);
+    nb_txn_delete(c->txn, c->obj);
     nb_reply_int(c, c->obj->oid);
     return 0;
 }
 
 static int nb_user_passwd(nb_call *c)
 {
-    nb_user *u = nb_user_of(nb_txn_edit(c->txn, c->obj));
+    nb_user *u;
+
+    if (nb_server_driver_check(c, nb_user_cof(c->obj)->auth_driver, c->obj->oid) < 0)
+        return -1;
+    u = nb_user_of(nb_txn_edit(c->txn, c->obj));
     nb_user_set_password_hash(u, c->prepared);
     /* New credentials end every login token; cached sessions die with the
      * old hash. */
@@ -146,6 +163,9 @@ static int nb_user_chauth(nb_call *c)
     if (!nb_driver_known(driver))
         return nb_fail(c, NB_E_INTERNAL, c->obj->oid, "Authentication driver \"%s\" is not "
                        "enabled (enabled: core, server_cipher, public).", driver);
+    if (nb_server_driver_check(c, driver, c->obj->oid) < 0 ||
+        nb_server_driver_check(c, nb_user_cof(c->obj)->auth_driver, c->obj->oid) < 0)
+        return -1;
     u = nb_user_of(nb_txn_edit(c->txn, c->obj));
     nb_user_set_driver(u, driver);
     if (c->prepared)

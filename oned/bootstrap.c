@@ -11,10 +11,14 @@
 #include "lib/util.h"
 #include "acl/rule.h"
 #include "oned/acl_pool.h"
+#include "oned/cluster.h"
+#include "oned/datastore.h"
 #include "oned/group.h"
 #include "oned/password.h"
+#include "oned/tenancy.h"
 #include "oned/txn.h"
 #include "oned/user.h"
+#include "oned/vdc.h"
 #include "oned/zone.h"
 
 /* Write "user:password" to path (0600, parents created) unless it exists. */
@@ -90,63 +94,48 @@ static nb_object *nb_bootstrap_user(int id, const char *name, const char *driver
 }
 
 static void nb_bootstrap_acl(nb_txn *t, uint64_t user, uint64_t resource, uint64_t rights,
-                             uint64_t zone)
+                             uint64_t zone, const char *source)
 {
-    nb_object *o = nb_object_new(&nb_acl_kind);
-    nb_acl_obj *a = (nb_acl_obj *)o;
-    o->oid = nb_txn_next_oid(t, &nb_acl_kind, 0);
-    o->name = nb_strdup("");
-    a->rule = (nb_acl_rule){ o->oid, user, resource, rights, zone };
-    nb_txn_insert(t, o);
+    nb_acl_rule r = { -1, user, resource, rights, zone };
+    nb_acl_insert(t, &r, source);
 }
 
-/* VDC 0, cluster 0 and datastores 0-2 have no pool in oned yet: their
- * documents are stored as OpenNebula writes them, for the issues that bring
- * their APIs.  INSERT OR REPLACE makes this safe to repeat. */
-static int nb_bootstrap_infra(nb_store *s, void *ctx, char **err)
+/* VDC 0 with group 1 and every cluster of the zone, cluster 0, and the
+ * system, image and file datastores 0-2 in it, as a fresh OpenNebula has. */
+static void nb_bootstrap_infra(nb_txn *t, const nb_layout *l)
 {
-    const nb_layout *l = ctx;
     static const struct { int id; const char *name, *type_name; int type; } ds[] = {
-        { 0, "system", "SYSTEM_DS", 1 }, { 1, "default", "IMAGE_DS", 0 }, { 2, "files", "FILE_DS", 2 },
+        { 0, "system", "SYSTEM_DS", NB_DS_SYSTEM }, { 1, "default", "IMAGE_DS", NB_DS_IMAGE },
+        { 2, "files", "FILE_DS", NB_DS_FILE },
     };
-    nb_buf b = NB_BUF_INIT;
+    nb_object *vdc = nb_vdc_new(NB_VDC_DEFAULT, "default");
+    nb_object *cluster = nb_cluster_new(NB_CLUSTER_DEFAULT, "default");
 
-    nb_buf_adds(&b, "<VDC><ID>0</ID><NAME>default</NAME><GROUPS><ID>1</ID></GROUPS><CLUSTERS>"
-                "<CLUSTER><ZONE_ID>0</ZONE_ID><CLUSTER_ID>-10</CLUSTER_ID></CLUSTER></CLUSTERS>"
-                "<HOSTS></HOSTS><DATASTORES></DATASTORES><VNETS></VNETS><TEMPLATE><DESCRIPTION>"
-                "<![CDATA[Every new group is added to this VDC, with all the resources of "
-                "the local zone.]]></DESCRIPTION></TEMPLATE></VDC>");
-    if (s->ops->put(s, "vdc_pool", 0, "default", -1, -1, b.data, b.len, err) < 0)
-        goto error;
-    nb_buf_reset(&b);
-    nb_buf_adds(&b, "<CLUSTER><ID>0</ID><NAME>default</NAME><HOSTS></HOSTS><DATASTORES><ID>0</ID>"
-                "<ID>1</ID><ID>2</ID></DATASTORES><VNETS></VNETS><TEMPLATE><RESERVED_CPU>"
-                "<![CDATA[]]></RESERVED_CPU><RESERVED_MEM><![CDATA[]]></RESERVED_MEM></TEMPLATE>"
-                "</CLUSTER>");
-    if (s->ops->put(s, "cluster_pool", 0, "default", -1, -1, b.data, b.len, err) < 0)
-        goto error;
+    nb_tmpl_set(&vdc->tmpl, "DESCRIPTION", "Every new group is added to this VDC, with all "
+                "the resources of the local zone.");
+    nb_ids_add(&nb_vdc_of(vdc)->groups, &nb_vdc_of(vdc)->ngroups, 1);
+    nb_vdc_entry_add(nb_vdc_of(vdc), NB_VDC_CLUSTER, 0, NB_VDC_ALL);
+    nb_txn_insert(t, vdc);
     for (size_t i = 0; i < NB_ARRAY_SIZE(ds); i++) {
-        char *path = nb_asprintf("%s/datastores/%d", l->var_dir, ds[i].id);
-        nb_buf_reset(&b);
-        nb_buf_addf(&b, "<DATASTORE><ID>%d</ID><UID>0</UID><GID>0</GID><UNAME>oneadmin</UNAME>"
-                    "<GNAME>oneadmin</GNAME><NAME>%s</NAME>", ds[i].id, ds[i].name);
-        nb_xml_permissions(&b, 0640);
-        nb_buf_adds(&b, "<DS_MAD><![CDATA[fs]]></DS_MAD><TM_MAD><![CDATA[ssh]]></TM_MAD>");
-        nb_buf_elem_cdata(&b, "BASE_PATH", path);
-        nb_buf_addf(&b, "<TYPE>%d</TYPE><DISK_TYPE>0</DISK_TYPE><STATE>0</STATE><CLUSTERS><ID>0"
-                    "</ID></CLUSTERS><TOTAL_MB>0</TOTAL_MB><FREE_MB>0</FREE_MB><USED_MB>0"
-                    "</USED_MB><IMAGES></IMAGES><TEMPLATE><DS_MAD><![CDATA[fs]]></DS_MAD>"
-                    "<TM_MAD><![CDATA[ssh]]></TM_MAD><TYPE><![CDATA[%s]]></TYPE></TEMPLATE>"
-                    "</DATASTORE>", ds[i].type, ds[i].type_name);
-        free(path);
-        if (s->ops->put(s, "datastore_pool", ds[i].id, ds[i].name, 0, 0, b.data, b.len, err) < 0)
-            goto error;
+        nb_object *o = nb_object_new(&nb_datastore_kind);
+        nb_datastore *d = nb_datastore_of(o);
+        o->oid = ds[i].id;
+        o->name = nb_strdup(ds[i].name);
+        o->uid = o->gid = 0;
+        o->perms = 0640;
+        d->ds_mad = nb_strdup("fs");
+        d->tm_mad = nb_strdup("ssh");
+        d->base_path = nb_asprintf("%s/datastores/%d", l->var_dir, ds[i].id);
+        d->type = ds[i].type;
+        nb_tmpl_set(&o->tmpl, "DS_MAD", "fs");
+        nb_tmpl_set(&o->tmpl, "TM_MAD", "ssh");
+        nb_tmpl_set(&o->tmpl, "TYPE", ds[i].type_name);
+        nb_ids_add(&d->clusters, &d->nclusters, NB_CLUSTER_DEFAULT);
+        nb_ids_add(&nb_cluster_of(cluster)->datastores, &nb_cluster_of(cluster)->ndatastores,
+                   ds[i].id);
+        nb_txn_insert(t, o);
     }
-    nb_buf_free(&b);
-    return 0;
- error:
-    nb_buf_free(&b);
-    return -1;
+    nb_txn_insert(t, cluster);
 }
 
 int nb_bootstrap(nb_model *m, const nb_layout *l, char **err)
@@ -162,8 +151,7 @@ int nb_bootstrap(nb_model *m, const nb_layout *l, char **err)
     if (nb_pool_get(nb_model_cpool(m, &nb_user_kind), 0))
         return 0;
     nb_log_info("Fresh database: creating the bootstrap objects");
-    if (nb_store_transact(m->store, nb_bootstrap_infra, (void *)l, err) < 0 ||
-        nb_bootstrap_credentials(l, &admin, &admin_pw, err) < 0)
+    if (nb_bootstrap_credentials(l, &admin, &admin_pw, err) < 0)
         goto cleanup;
     server_pw = nb_random_hex(16);
     server_file = nb_asprintf("%s/sunstone_auth", l->server_auth_dir);
@@ -181,20 +169,18 @@ int nb_bootstrap(nb_model *m, const nb_layout *l, char **err)
     nb_tmpl_set(&zone->tmpl, "ENDPOINT", endpoint);
     nb_txn_insert(t, zone);
 
-    /* The default rules of a fresh OpenNebula (reference §5.5): the users
-     * group may create virtual resources; everyone sees zones and
-     * marketplaces; VDC 0 gives group 1 the local zone's infrastructure. */
+    /* The default rules of a fresh OpenNebula (reference §5.5), in its
+     * order: the users group may create virtual resources; everyone sees
+     * zones and marketplaces; then VDC 0's rules, generated as every VDC's
+     * are, so that they belong to it. */
     nb_bootstrap_acl(t, NB_ACL_GROUP | 1, NB_ACL_VM | NB_ACL_IMAGE | NB_ACL_TEMPLATE |
                      NB_ACL_DOCUMENT | NB_ACL_SECGROUP | NB_ACL_VMGROUP | NB_ACL_BACKUPJOB |
-                     NB_ACL_ALL, NB_OP_CREATE, NB_ACL_ALL);
-    nb_bootstrap_acl(t, NB_ACL_ALL, NB_ACL_ZONE | NB_ACL_ALL, NB_OP_USE, NB_ACL_ALL);
+                     NB_ACL_ALL, NB_OP_CREATE, NB_ACL_ALL, NULL);
+    nb_bootstrap_acl(t, NB_ACL_ALL, NB_ACL_ZONE | NB_ACL_ALL, NB_OP_USE, NB_ACL_ALL, NULL);
     nb_bootstrap_acl(t, NB_ACL_ALL, NB_ACL_MARKETPLACE | NB_ACL_MARKETPLACEAPP | NB_ACL_ALL,
-                     NB_OP_USE, NB_ACL_ALL);
-    nb_bootstrap_acl(t, NB_ACL_GROUP | 1, NB_ACL_HOST | NB_ACL_ALL, NB_OP_MANAGE,
-                     NB_ACL_INDIVIDUAL | 0);
-    nb_bootstrap_acl(t, NB_ACL_GROUP | 1, NB_ACL_NET | NB_ACL_ALL, NB_OP_USE, NB_ACL_INDIVIDUAL | 0);
-    nb_bootstrap_acl(t, NB_ACL_GROUP | 1, NB_ACL_DATASTORE | NB_ACL_ALL, NB_OP_USE,
-                     NB_ACL_INDIVIDUAL | 0);
+                     NB_OP_USE, NB_ACL_ALL, NULL);
+    nb_bootstrap_infra(t, l);
+    nb_tenancy_vdc_group(t, nb_vdc_cof(nb_txn_get(t, &nb_vdc_kind, NB_VDC_DEFAULT)), 1, true);
 
     nb_txn_insert(t, nb_bootstrap_user(1, "serveradmin", "server_cipher", server_pw,
                                        cfg->pbkdf2_iterations));

@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/util.h"
+#include "acl/rule_text.h"
 
-enum nb_opt_type { NB_OPT_INT, NB_OPT_LL, NB_OPT_STR, NB_OPT_BOOL, NB_OPT_OCTAL };
+enum nb_opt_type { NB_OPT_INT, NB_OPT_LL, NB_OPT_STR, NB_OPT_BOOL, NB_OPT_OCTAL, NB_OPT_RIGHTS };
 
 /* Every option oned interprets, declared once: the file's name (VECTOR/KEY
  * for members of a vector attribute), its type and field, the embedded
@@ -39,6 +40,13 @@ static const struct nb_opt {
     { "DEFAULT_UMASK", NB_OPT_OCTAL, F(default_umask), "177", 0, 0777 },
     { "ENABLE_OTHER_PERMISSIONS", NB_OPT_BOOL, F(enable_other_perms), "YES", 0, 0 },
     { "API_LIST_ORDER", NB_OPT_STR, F(list_order), "DESC", 0, 0 },
+    { "DEFAULT_VDC_HOST_ACL", NB_OPT_RIGHTS, F(vdc_rights.host), "MANAGE", 0, 0 },
+    { "DEFAULT_VDC_VNET_ACL", NB_OPT_RIGHTS, F(vdc_rights.net), "USE", 0, 0 },
+    { "DEFAULT_VDC_DATASTORE_ACL", NB_OPT_RIGHTS, F(vdc_rights.datastore), "USE", 0, 0 },
+    { "DEFAULT_VDC_CLUSTER_HOST_ACL", NB_OPT_RIGHTS, F(vdc_rights.cluster_host), "MANAGE", 0, 0 },
+    { "DEFAULT_VDC_CLUSTER_NET_ACL", NB_OPT_RIGHTS, F(vdc_rights.cluster_net), "USE", 0, 0 },
+    { "DEFAULT_VDC_CLUSTER_DATASTORE_ACL", NB_OPT_RIGHTS, F(vdc_rights.cluster_datastore), "USE",
+      0, 0 },
 #undef F
 };
 
@@ -84,6 +92,10 @@ static int nb_config_set(nb_config *c, const struct nb_opt *o, const char *v, ch
         else
             goto bad;
         return 0;
+    case NB_OPT_RIGHTS:
+        if (nb_acl_rights_parse(v, (uint64_t *)field) < 0)
+            goto bad;
+        return 0;
     case NB_OPT_STR:
         free(*(char **)field);
         *(char **)field = nb_strdup(v);
@@ -92,6 +104,9 @@ static int nb_config_set(nb_config *c, const struct nb_opt *o, const char *v, ch
  bad:
     if (o->type == NB_OPT_BOOL)
         *err = nb_asprintf("%s must be YES or NO, not \"%s\"", o->name, v);
+    else if (o->type == NB_OPT_RIGHTS)
+        *err = nb_asprintf("%s must be rights joined by '+' (USE, MANAGE, ADMIN), or \"\", "
+                           "not \"%s\"", o->name, v);
     else if (o->type == NB_OPT_OCTAL)
         *err = nb_asprintf("%s must be an octal mask up to 777, not \"%s\"", o->name, v);
     else

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include "lib/template.h"
+#include "acl/generate.h"
 
 typedef struct nb_config {
     nb_tmpl tmpl;               /* the parsed file plus defaults */
@@ -35,6 +36,7 @@ typedef struct nb_config {
     bool enable_other_perms;    /* ENABLE_OTHER_PERMISSIONS */
     char *list_order;           /* API_LIST_ORDER: DESC (newest first) or ASC */
     bool list_desc;
+    nb_vdc_rights vdc_rights;   /* DEFAULT_VDC_*_ACL: rights of VDC-generated rules */
 } nb_config;
 
 /* Defaults only (the file is optional). */

@@ -18,6 +18,12 @@ static const nb_method *const nb_method_tables[] = {
     nb_api_user_methods,
     nb_api_group_methods,
     nb_api_zone_methods,
+    nb_api_acl_methods,
+    nb_api_vdc_methods,
+    nb_api_cluster_methods,
+    nb_api_dedicate_methods,
+    nb_api_host_methods,
+    nb_api_datastore_methods,
 };
 
 static nb_hash nb_methods;

@@ -135,6 +135,12 @@ extern const nb_method nb_api_system_methods[];
 extern const nb_method nb_api_user_methods[];
 extern const nb_method nb_api_group_methods[];
 extern const nb_method nb_api_zone_methods[];
+extern const nb_method nb_api_acl_methods[];
+extern const nb_method nb_api_vdc_methods[];
+extern const nb_method nb_api_cluster_methods[];
+extern const nb_method nb_api_dedicate_methods[];
+extern const nb_method nb_api_host_methods[];
+extern const nb_method nb_api_datastore_methods[];
 
 /* Lookup (tests, introspection). */
 const nb_method *nb_method_find(const char *name);

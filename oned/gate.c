@@ -29,20 +29,24 @@ int nb_gate_check(nb_call *c, const nb_object *o, enum nb_op op)
     return nb_gate_check_ex(c, o, op, false);
 }
 
-int nb_gate_check_create(nb_call *c, const nb_kind *k)
+static int nb_gate_check_new(nb_call *c, const nb_kind *k, enum nb_op op, int uid, int gid)
 {
     nb_objref ref = {
-        .type = k->acl_type, .oid = -1, .uid = c->uid, .gid = c->subj.gid,
+        .type = k->acl_type, .oid = -1, .uid = uid, .gid = gid,
         .perms = 0, .cids = NULL, .ncids = 0, .lock = 0,
     };
-    if (nb_gate_allows(c, &ref, NB_OP_CREATE, true))
+    if (nb_gate_allows(c, &ref, op, true))
         return 0;
-    return nb_fail(c, NB_E_AUTHORIZATION, -1, "User [%d] : Not authorized to perform CREATE %s.",
-                   c->uid, nb_acl_type_name(k->acl_type));
+    return nb_fail(c, NB_E_AUTHORIZATION, -1, "User [%d] : Not authorized to perform %s %s.",
+                   c->uid, nb_op_name(op), nb_acl_type_name(k->acl_type));
 }
 
-bool nb_gate_visible(const nb_call *c, const nb_object *o)
+int nb_gate_check_create(nb_call *c, const nb_kind *k, int gid)
 {
-    nb_objref ref = nb_object_ref(o);
-    return nb_gate_allows(c, &ref, NB_OP_USE, true);
+    return nb_gate_check_new(c, k, NB_OP_CREATE, c->uid, gid);
+}
+
+int nb_gate_check_type(nb_call *c, const nb_kind *k, enum nb_op op)
+{
+    return nb_gate_check_new(c, k, op, -1, -1);
 }

@@ -2,7 +2,7 @@
  * gate.h: the authorization gate.  Every check any handler makes goes
  * through nb_gate_check(), for the dispatcher's check of the target object
  * and for every extra item a method needs (GROUP:USE on a new group, ...);
- * pool listings filter with nb_gate_visible(), the same rules for USE.
+ * pool listings filter with the same rules for USE through acl/view.h.
  */
 #ifndef NB_GATE_H
 #define NB_GATE_H
@@ -19,9 +19,9 @@ typedef struct nb_call nb_call;
 int nb_gate_check(nb_call *c, const nb_object *o, enum nb_op op);
 /* The same, optionally ignoring locks (info, lock and unlock themselves). */
 int nb_gate_check_ex(nb_call *c, const nb_object *o, enum nb_op op, bool lock_exempt);
-/* CREATE check for a new object of kind k owned by the caller. */
-int nb_gate_check_create(nb_call *c, const nb_kind *k);
-/* May the caller see o in a listing (USE, lock-exempt)? No error is set. */
-bool nb_gate_visible(const nb_call *c, const nb_object *o);
-
+/* CREATE check for a new object of kind k owned by the caller in group gid
+ * (usually the caller's effective group). */
+int nb_gate_check_create(nb_call *c, const nb_kind *k, int gid);
+/* op on a kind as a whole (ACL:MANAGE for the ACL methods). */
+int nb_gate_check_type(nb_call *c, const nb_kind *k, enum nb_op op);
 #endif

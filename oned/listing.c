@@ -1,5 +1,6 @@
 #include "oned/listing.h"
 
+#include "acl/view.h"
 #include "oned/gate.h"
 
 int nb_list_check(nb_call *c, const nb_list_query *q)
@@ -9,20 +10,24 @@ int nb_list_check(nb_call *c, const nb_list_query *q)
     return 0;
 }
 
-bool nb_list_match(const nb_call *c, const nb_object *o, int filter)
+/* Does o match the filter part for this caller?  Visibility comes from the
+ * view: the gate's USE answer with the rules gathered once per listing. */
+static bool nb_list_match(const nb_call *c, const nb_acl_view *v, const nb_object *o, int filter)
 {
+    nb_objref ref = nb_object_ref(o);
+
     switch (filter) {
     case -4:
-        return o->gid == c->subj.gid && nb_gate_visible(c, o);
+        return o->gid == c->subj.gid && nb_acl_view_allows(v, &ref);
     case -3:
         return o->uid == c->uid;
     case -2:
-        return nb_gate_visible(c, o);
+        return nb_acl_view_allows(v, &ref);
     case -1:
         return o->uid == c->uid ||
-               (nb_subject_in_group(&c->subj, o->gid) && nb_gate_visible(c, o));
+               (nb_subject_in_group(&c->subj, o->gid) && nb_acl_view_allows(v, &ref));
     default:
-        return o->uid == filter && (filter == c->uid || nb_gate_visible(c, o));
+        return o->uid == filter && (filter == c->uid || nb_acl_view_allows(v, &ref));
     }
 }
 
@@ -37,6 +42,10 @@ void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
     int lo = !paged && q->start >= 0 ? q->start : -1;
     int hi = !paged && q->end >= 0 ? q->end : -1;
     size_t first = lo >= 0 ? nb_pool_lower_bound(p, lo) : 0;
+    nb_acl_view v;
+
+    nb_acl_view_build(&v, &c->subj, k->acl_type, c->model->acl, c->model->nacl,
+                      c->model->zone_id);
 
     nb_buf_addc(b, '<');
     nb_buf_adds(b, k->pool_root);
@@ -44,7 +53,7 @@ void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
     for (size_t n = first; n < p->n && left != 0; n++) {
         /* Walk [first, p->n) forwards or backwards without a second loop. */
         const nb_object *o = p->objs[desc ? p->n - 1 - (n - first) : n];
-        if (o->oid < lo || (hi >= 0 && o->oid > hi) || !nb_list_match(c, o, q->filter))
+        if (o->oid < lo || (hi >= 0 && o->oid > hi) || !nb_list_match(c, &v, o, q->filter))
             continue;
         if (skip > 0) {
             skip--;
@@ -54,6 +63,7 @@ void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
         if (left > 0)
             left--;
     }
+    nb_acl_view_free(&v);
     if (k->pool_tail)
         k->pool_tail(b, c->model);
     nb_buf_adds(b, "</");

@@ -17,8 +17,6 @@ typedef struct nb_list_query {
 
 /* Validate the query; on error sets "Incorrect filter_flag" and returns -1. */
 int nb_list_check(nb_call *c, const nb_list_query *q);
-/* Does o match the filter part for this caller (ownership/group/visibility)? */
-bool nb_list_match(const nb_call *c, const nb_object *o, int filter);
 /* Render <POOL_ROOT> with every visible matching object. */
 void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q);
 

@@ -6,14 +6,22 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "oned/acl_pool.h"
+#include "oned/cluster.h"
+#include "oned/datastore.h"
 #include "oned/group.h"
+#include "oned/host.h"
 #include "oned/user.h"
+#include "oned/vdc.h"
 #include "oned/zone.h"
 
 static const nb_kind *const nb_model_kinds[NB_POOL_COUNT] = {
     [NB_POOL_USER] = &nb_user_kind,
     [NB_POOL_GROUP] = &nb_group_kind,
     [NB_POOL_ZONE] = &nb_zone_kind,
+    [NB_POOL_CLUSTER] = &nb_cluster_kind,
+    [NB_POOL_HOST] = &nb_host_kind,
+    [NB_POOL_DATASTORE] = &nb_datastore_kind,
+    [NB_POOL_VDC] = &nb_vdc_kind,
     [NB_POOL_ACL] = &nb_acl_kind,
 };
 
@@ -144,6 +152,7 @@ int nb_model_open(nb_model *m, nb_store *s, const nb_config *cfg, char **err)
     for (int i = 0; i < NB_POOL_COUNT; i++)
         nb_pool_init(&m->pools[i], nb_model_kinds[i]);
 
+    m->loading = true;
     for (int i = 0; i < NB_POOL_COUNT; i++) {
         nb_pool *p = &m->pools[i];
         nb_load_ctx lc = { m, p, NULL };
@@ -164,6 +173,9 @@ int nb_model_open(nb_model *m, nb_store *s, const nb_config *cfg, char **err)
         nb_log_info("Loaded %zu %s objects in %.1f ms", p->n, p->kind->name,
                     (double)(nb_mono_ns() - t0) / 1e6);
     }
+    /* The ACL hook appended rules while loading: sort them once. */
+    nb_acl_sort(m->acl, m->nacl);
+    m->loading = false;
     return 0;
  error:
     nb_model_close(m);

@@ -12,6 +12,7 @@
 #define NB_MODEL_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include "acl/rule.h"
 #include "oned/config.h"
 #include "oned/pool.h"
@@ -22,6 +23,10 @@ enum nb_pool_id {
     NB_POOL_USER,
     NB_POOL_GROUP,
     NB_POOL_ZONE,
+    NB_POOL_CLUSTER,
+    NB_POOL_HOST,
+    NB_POOL_DATASTORE,
+    NB_POOL_VDC,
     NB_POOL_ACL,
     NB_POOL_COUNT
 };
@@ -32,9 +37,11 @@ struct nb_model {
     nb_store *store;
     const nb_config *cfg;
     nb_pool pools[NB_POOL_COUNT];
-    /* Contiguous copy of the ACL pool for the authorization loop. */
+    /* Contiguous copy of the ACL pool in index order (nb_acl_sort) for the
+     * gate; kept in step by the ACL kind's `replaced` hook. */
     nb_acl_rule *acl;
     size_t nacl;
+    bool loading;           /* nb_model_open: hooks may defer index upkeep */
     /* Group membership, derived from the users' GROUPS: sorted by gid. */
     struct nb_members *members;
     size_t nmembers;

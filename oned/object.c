@@ -73,19 +73,40 @@ nb_objref nb_object_ref(const nb_object *o)
         .ncids = 0,
         .lock = o->lock,
     };
+    if (o->kind->clusters)
+        r.cids = o->kind->clusters(o, &r.ncids);
     return r;
 }
 
+/* PERMISSIONS members, most significant bit first (0400 is OWNER_U). */
+static const char *const nb_perm_names[9] = {
+    "OWNER_U", "OWNER_M", "OWNER_A", "GROUP_U", "GROUP_M", "GROUP_A",
+    "OTHER_U", "OTHER_M", "OTHER_A",
+};
+
 void nb_xml_permissions(nb_buf *b, nb_perms p)
 {
-    static const char *const names[9] = {
-        "OWNER_U", "OWNER_M", "OWNER_A", "GROUP_U", "GROUP_M", "GROUP_A",
-        "OTHER_U", "OTHER_M", "OTHER_A",
-    };
     nb_buf_adds(b, "<PERMISSIONS>");
     for (int i = 0; i < 9; i++)
-        nb_buf_elem_int(b, names[i], (p >> (8 - i)) & 1);
+        nb_buf_elem_int(b, nb_perm_names[i], (p >> (8 - i)) & 1);
     nb_buf_adds(b, "</PERMISSIONS>");
+}
+
+int nb_xml_read_permissions(const xmlNode *node, nb_perms *out)
+{
+    const xmlNode *set = nb_xml_child(node, "PERMISSIONS");
+    nb_perms p = 0;
+
+    if (!set)
+        return -1;
+    for (int i = 0; i < 9; i++) {
+        int bit;
+        if (nb_xml_child_int(set, nb_perm_names[i], &bit) < 0 || (bit != 0 && bit != 1))
+            return -1;
+        p |= (nb_perms)bit << (8 - i);
+    }
+    *out = p;
+    return 0;
 }
 
 void nb_xml_ids(nb_buf *b, const char *name, const int *ids, size_t n)
@@ -112,6 +133,14 @@ char *nb_xml_child_text(const xmlNode *node, const char *name)
 {
     const xmlNode *c = nb_xml_child(node, name);
     return c ? (char *)xmlNodeGetContent(c) : NULL;
+}
+
+char *nb_xml_child_strdup(const xmlNode *node, const char *name)
+{
+    char *t = nb_xml_child_text(node, name);
+    char *copy = t ? nb_strdup(t) : NULL;
+    xmlFree(t);
+    return copy;
 }
 
 int nb_xml_child_ll(const xmlNode *node, const char *name, long long *out)

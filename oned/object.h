@@ -54,6 +54,9 @@ typedef struct nb_kind {
      * every published change (old NULL: inserted, new NULL: deleted) under
      * the model's write lock, and for every object loaded at start-up. */
     void (*replaced)(nb_model *m, const nb_object *old, const nb_object *new);
+    /* Optional: the clusters the object is in, for `TYPE/%cid` rules
+     * (hosts: one, datastores and networks: several). */
+    const int *(*clusters)(const nb_object *o, size_t *n);
 } nb_kind;
 
 struct nb_object {
@@ -80,12 +83,17 @@ nb_objref nb_object_ref(const nb_object *o);
 
 /* Shared pieces of documents. */
 void nb_xml_permissions(nb_buf *b, nb_perms p);
+/* Read back the PERMISSIONS child of node: 0, or -1 if it is missing or
+ * any of its nine members is not 0 or 1 (*out untouched). */
+int nb_xml_read_permissions(const xmlNode *node, nb_perms *out);
 void nb_xml_ids(nb_buf *b, const char *name, const int *ids, size_t n);
 
 /* Reading stored documents (children of node by name). */
 const xmlNode *nb_xml_child(const xmlNode *node, const char *name);
 /* Text of child `name`, or NULL; returned string is owned by libxml (free with xmlFree). */
 char *nb_xml_child_text(const xmlNode *node, const char *name);
+/* The same as a malloc'd copy (free with free), or NULL when absent. */
+char *nb_xml_child_strdup(const xmlNode *node, const char *name);
 int nb_xml_child_int(const xmlNode *node, const char *name, int *out);
 int nb_xml_child_ll(const xmlNode *node, const char *name, long long *out);
 /* Read ID, NAME and TEMPLATE, which every named object's document has. */

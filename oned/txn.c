@@ -88,6 +88,41 @@ nb_object *nb_txn_edit(nb_txn *t, const nb_object *o)
     return copy;
 }
 
+int nb_txn_foreach(nb_txn *t, const nb_kind *k,
+                   int (*fn)(nb_txn *t, nb_object *o, void *ctx), void *ctx)
+{
+    const nb_pool *p = nb_model_pool(t->m, k);
+    int r;
+
+    /* The published pool does not change before commit, so indexes stay
+     * valid while fn adds changes; t->ch may move, so it is re-read. */
+    for (size_t i = 0; i < p->n; i++) {
+        nb_object *o = p->objs[i];
+        nb_change *c = nb_txn_find(t, k, o->oid);
+        if (c && !c->obj)
+            continue;
+        if ((r = fn(t, c ? c->obj : o, ctx)) != 0)
+            return r;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->ch[i].kind != k || !t->ch[i].obj || nb_pool_get(p, t->ch[i].oid))
+            continue;
+        if ((r = fn(t, t->ch[i].obj, ctx)) != 0)
+            return r;
+    }
+    return 0;
+}
+
+int nb_txn_foreach_pending(nb_txn *t, const nb_kind *k,
+                           int (*fn)(nb_txn *t, nb_object *o, void *ctx), void *ctx)
+{
+    int r;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->ch[i].kind == k && t->ch[i].obj && (r = fn(t, t->ch[i].obj, ctx)) != 0)
+            return r;
+    return 0;
+}
+
 static int nb_txn_pool_index(nb_txn *t, const nb_kind *k)
 {
     return (int)(nb_model_pool(t->m, k) - t->m->pools);

@@ -27,6 +27,20 @@ nb_model *nb_txn_model(nb_txn *t);
 nb_object *nb_txn_get(nb_txn *t, const nb_kind *k, int oid);
 nb_object *nb_txn_get_by_name(nb_txn *t, const nb_kind *k, const char *name);
 
+/*
+ * Call fn on every object of kind k as this transaction sees it: published
+ * objects in their pending version (deleted ones skipped), then the ones it
+ * inserted.  fn may edit, delete and insert; objects it inserts of kind k may
+ * or may not be visited.  Stops at the first non-zero return, which it
+ * returns.
+ */
+int nb_txn_foreach(nb_txn *t, const nb_kind *k,
+                   int (*fn)(nb_txn *t, nb_object *o, void *ctx), void *ctx);
+/* The same over the objects of kind k this transaction inserted or edited
+ * only: lookups use the published indexes, then this. */
+int nb_txn_foreach_pending(nb_txn *t, const nb_kind *k,
+                           int (*fn)(nb_txn *t, nb_object *o, void *ctx), void *ctx);
+
 /* A modifiable copy of o, registered to replace it at commit.  Editing the
  * same object twice returns the same copy. */
 nb_object *nb_txn_edit(nb_txn *t, const nb_object *o);

@@ -5,7 +5,7 @@
 #   2. integration tests: real oned, Python xmlrpc.client and the CLI
 #   3. the same two tiers built with AddressSanitizer + UBSan
 #   4. oned under valgrind for the core integration scenarios
-#   5. libFuzzer runs of the XML-RPC and template parsers
+#   5. libFuzzer runs of the XML-RPC, template and ACL rule parsers
 # Ends with one "N passed, N failed" line; exits non-zero on any failure.
 # FUZZ_SECONDS (default 30) sets the length of each fuzz run.
 set -uo pipefail
@@ -77,14 +77,21 @@ if [ -x "$ROOT/build/oned/oned" ]; then
 fi
 
 step "5. fuzzing (${FUZZ_SECONDS}s per target)"
+# The sources each fuzz target is linked from, besides tests/fuzz/fuzz_$t.c.
+declare -A fuzz_sources=(
+    [xmlrpc]="lib/xmlrpc.c lib/buf.c lib/util.c"
+    [template]="lib/template.c lib/buf.c lib/util.c"
+    [acl]="acl/rule_text.c acl/rule.c acl/perm.c lib/buf.c lib/util.c"
+)
 fuzz_ok=0; fuzz_bad=0
-for t in xmlrpc template; do
+for t in xmlrpc template acl; do
     bin="$ROOT/build/fuzz_$t"
     corpus="$RESULTS/corpus-$t"
+    srcs=()
+    for f in ${fuzz_sources[$t]}; do srcs+=("$ROOT/$f"); done
     mkdir -p "$corpus" && cp -r "$ROOT/tests/fuzz/corpus/$t/." "$corpus/" 2>/dev/null
     if clang -g -O1 -fsanitize=fuzzer,address,undefined -I"$ROOT" \
-           $(pkg-config --cflags libxml-2.0) "$ROOT/tests/fuzz/fuzz_$t.c" \
-           "$ROOT/lib/$t.c" "$ROOT/lib/buf.c" "$ROOT/lib/util.c" \
+           $(pkg-config --cflags libxml-2.0) "$ROOT/tests/fuzz/fuzz_$t.c" "${srcs[@]}" \
            $(pkg-config --libs libxml-2.0) -lcrypto -o "$bin" &&
        (cd "$RESULTS" && "$bin" -max_total_time="$FUZZ_SECONDS" -max_len=65536 \
            -print_final_stats=1 "$corpus" > "$RESULTS/fuzz-$t.log" 2>&1); then

@@ -68,6 +68,7 @@ typedef struct opts {
     const char *method;
     param params[MAX_PARAMS];
     size_t nparams;
+    bool fill_acl;                  /* fill -k acl: ACL rules instead of users */
 } opts;
 
 /* One keep-alive connection; `in` holds bytes received and not yet consumed. */
@@ -103,7 +104,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: rpcbench call -p PORT -a USER:PASS -c CONNS -d SECONDS -m METHOD [-i INT] [-s STR]...\n"
-            "       rpcbench fill -p PORT -a USER:PASS -n N -c CONNS\n"
+            "       rpcbench fill -p PORT -a USER:PASS -n N -c CONNS [-k users|acl]\n"
             "       rpcbench time -p PORT -a USER:PASS -m METHOD -n REPS [-i INT] [-s STR]...\n");
 }
 
@@ -444,10 +445,14 @@ static void *fill_worker(void *arg)
     uint64_t deadline = nb_mono_ns() + LIMIT_NS;
     nb_buf req = NB_BUF_INIT;
     conn c;
-    char err[ERR_LEN], name[32];
-    const param params[] = {
+    char err[ERR_LEN], name[32], user[20], res[20];
+    const param user_params[] = {
         { .kind = P_STR, .sval = name }, { .kind = P_STR, .sval = "pw" },
         { .kind = P_STR, .sval = "core" }, { .kind = P_EMPTY_ARRAY },
+    };
+    const param acl_params[] = {
+        { .kind = P_STR, .sval = user }, { .kind = P_STR, .sval = res },
+        { .kind = P_STR, .sval = "1" },
     };
 
     conn_init(&c, o->port);
@@ -461,8 +466,20 @@ static void *fill_worker(void *arg)
             note_error(w, -1, NULL, err);
             break;
         }
-        snprintf(name, sizeof(name), "benchuser%d", k);
-        build_request(&req, o->port, o->auth, "one.user.allocate", params, NB_ARRAY_SIZE(params));
+        if (o->fill_acl) {
+            /* Rule k gives USE on user k+1 (benchuserk) to the users group
+             * for even k, else to benchuserk alone on the next user: half of
+             * them match a member of group 1, every one a different id. */
+            snprintf(user, sizeof(user), "%llx", k % 2 ? 0x100000000ULL + (unsigned)(k + 1)
+                                                       : 0x200000001ULL);
+            snprintf(res, sizeof(res), "%llx", 0x10100000000ULL + (unsigned)(k + 1 + k % 2));
+            build_request(&req, o->port, o->auth, "one.acl.addrule", acl_params,
+                          NB_ARRAY_SIZE(acl_params));
+        } else {
+            snprintf(name, sizeof(name), "benchuser%d", k);
+            build_request(&req, o->port, o->auth, "one.user.allocate", user_params,
+                          NB_ARRAY_SIZE(user_params));
+        }
         rc = conn_call(&c, req.data, req.len, &r, err);
         if (rc < 0 || !r.ok)
             note_error(w, rc, &r, err);
@@ -587,8 +604,9 @@ static int mode_fill(const opts *o)
         goto cleanup;
     elapsed = nb_mono_ns() - start;
     errors = report_errors(w, o->conns);
-    printf("fill users=%d conns=%d elapsed_s=%.2f users/s=%.0f errors=%lu\n",
-           o->n, o->conns, elapsed / 1e9, o->n / (elapsed / 1e9), errors);
+    printf("fill %s=%d conns=%d elapsed_s=%.2f per_s=%.0f errors=%lu\n",
+           o->fill_acl ? "acl_rules" : "users", o->n, o->conns, elapsed / 1e9,
+           o->n / (elapsed / 1e9), errors);
     rc = errors ? -1 : 0;
 
 cleanup:
@@ -669,6 +687,11 @@ static int parse_args(int argc, char **argv, opts *o)
                 return -1;
             break;
         case 'a': o->auth = val; break;
+        case 'k':
+            if (!nb_streq(val, "users") && !nb_streq(val, "acl"))
+                return -1;
+            o->fill_acl = nb_streq(val, "acl");
+            break;
         case 'm': o->method = val; break;
         case 'i':
         case 's':

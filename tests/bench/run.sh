@@ -7,7 +7,7 @@
 # oned died.  Environment:
 #   BENCH_SECONDS  measured seconds per closed-loop run (default 5, plus 1 s warm-up)
 #   BENCH_USERS    users created before the pool measurements (default 10000)
-#   ONED, RPCBENCH override BUILD_DIR/oned/oned and BUILD_DIR/tests/bench/rpcbench
+#   ONED, RPCBENCH, ACLBENCH override BUILD_DIR/oned/oned and BUILD_DIR/tests/bench/{rpc,acl}bench
 # make runs this with $(SHELL), which may be a POSIX sh such as dash.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
@@ -15,6 +15,7 @@ set -euo pipefail
 BUILD=${1:?usage: run.sh BUILD_DIR}
 ONED=${ONED:-$BUILD/oned/oned}
 RPCBENCH=${RPCBENCH:-$BUILD/tests/bench/rpcbench}
+ACLBENCH=${ACLBENCH:-$BUILD/tests/bench/aclbench}
 SECS=${BENCH_SECONDS:-5}
 USERS=${BENCH_USERS:-10000}
 AUTH=oneadmin:benchpw
@@ -22,7 +23,7 @@ AUTH=oneadmin:benchpw
 # one.user.allocate would spend tens of ms hashing and the fill take minutes.
 HASH_ITERATIONS=1000
 
-for f in "$ONED" "$RPCBENCH"; do
+for f in "$ONED" "$RPCBENCH" "$ACLBENCH"; do
     [[ -x $f ]] || { echo "run.sh: $f is missing (build it first)" >&2; exit 2; }
 done
 
@@ -154,6 +155,19 @@ bench percall:20 time -n 20 -m one.userpool.info
 echo
 echo "-- one.user.info(0) with $((USERS + 2)) users in the pool   target: >= 20,000 calls/s"
 bench rate call -c 8 -d "$SECS" -m one.user.info -i 0
+echo
+
+echo "-- tenancy: $USERS ACL rules, then listings and checks as a member of the users group"
+echo "                      (rule k: USE on one user, for the users group or for one user)"
+bench percall:"$USERS" fill -k acl -n "$USERS" -c 8
+echo "   one.userpool.info as benchuser2 (group users): the view sees $((USERS / 2)) users by rule"
+"$RPCBENCH" time -n 20 -m one.userpool.info -p "$PORT" -a benchuser2:pw || failures=$((failures + 1))
+echo "   one.user.info(5) as benchuser2, allowed by the rule @1 USER/#5 among $USERS"
+"$RPCBENCH" call -c 8 -d "$SECS" -m one.user.info -i 5 -p "$PORT" -a benchuser2:pw || failures=$((failures + 1))
+echo
+
+echo "-- ACL engine alone, in process (no oned): one check, and a pool listing's filter"
+"$ACLBENCH" || failures=$((failures + 1))
 echo
 
 if alive "$PID"; then

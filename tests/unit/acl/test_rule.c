@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "acl/rule.h"
@@ -49,10 +51,15 @@ static bool can(const nb_subject *s, const nb_objref *o, enum nb_op op)
     return nb_acl_authorize(s, o, op, false, NULL, 0, 0);
 }
 
+/* Authorize against rules given in any order (authorize wants them sorted). */
 static bool can_r(const nb_subject *s, const nb_objref *o, enum nb_op op,
                   const nb_acl_rule *rules, size_t n, int zone)
 {
-    return nb_acl_authorize(s, o, op, false, rules, n, zone);
+    nb_acl_rule sorted[16];
+    assert_true(n <= N(sorted));
+    memcpy(sorted, rules, n * sizeof(*rules));
+    nb_acl_sort(sorted, n);
+    return nb_acl_authorize(s, o, op, false, sorted, n, zone);
 }
 
 static nb_acl_rule rule(uint64_t user, uint64_t resource, uint64_t rights, uint64_t zone)
@@ -576,6 +583,319 @@ static void test_type_names(void **state)
     assert_null(nb_acl_type_name(0x0200000000000000ULL));
 }
 
+/* ---- the index (§5.3 on sorted rules) against a linear reference ------- */
+
+/* The algorithm as the reference states it: every rule, in any order. */
+static bool ref_user_matches(uint64_t user, const nb_subject *s)
+{
+    uint64_t sel = user & NB_ACL_SEL_MASK;
+    uint32_t id = (uint32_t)(user & NB_ACL_ID_MASK);
+    if (sel == NB_ACL_ALL)
+        return true;
+    if (sel == NB_ACL_INDIVIDUAL)
+        return id == (uint32_t)s->uid;
+    if (sel == NB_ACL_GROUP)
+        for (size_t i = 0; i < s->ngroups; i++)
+            if ((uint32_t)s->groups[i] == id)
+                return true;
+    return false;
+}
+
+static bool ref_rule_matches(const nb_acl_rule *r, const nb_objref *o, enum nb_op op, int zone)
+{
+    uint64_t sel = r->resource & NB_ACL_SEL_MASK;
+    uint32_t id = (uint32_t)(r->resource & NB_ACL_ID_MASK);
+
+    if (r->zone != NB_ACL_ALL && r->zone != (NB_ACL_INDIVIDUAL | (uint32_t)zone))
+        return false;
+    if ((r->rights & op) != (uint64_t)op || !(r->resource & o->type))
+        return false;
+    if (sel == NB_ACL_ALL)
+        return true;
+    if (sel == NB_ACL_INDIVIDUAL)
+        return o->oid >= 0 && id == (uint32_t)o->oid;
+    if (sel == NB_ACL_GROUP)
+        return o->gid >= 0 && id == (uint32_t)o->gid;
+    if (sel == NB_ACL_CLUSTER)
+        for (size_t i = 0; i < o->ncids; i++)
+            if (id == (uint32_t)o->cids[i])
+                return true;
+    return false;
+}
+
+static bool ref_bits(nb_perms perms, int shift, enum nb_op op)
+{
+    return (nb_perms_class_ops(perms, shift) & op) == (unsigned)op;
+}
+
+static bool ref_authorize(const nb_subject *s, const nb_objref *o, enum nb_op op,
+                          bool lock_exempt, const nb_acl_rule *rules, size_t n, int zone)
+{
+    if (!lock_exempt && nb_acl_locked_for(o, op))
+        return false;
+    if (nb_subject_is_admin(s))
+        return true;
+    if (op != NB_OP_CREATE && o->oid >= 0) {
+        if (o->uid >= 0 && o->uid == s->uid && ref_bits(o->perms, NB_PERMS_OWNER_SHIFT, op))
+            return true;
+        if (o->gid >= 0 && nb_subject_in_group(s, o->gid) &&
+            ref_bits(o->perms, NB_PERMS_GROUP_SHIFT, op))
+            return true;
+        if (ref_bits(o->perms, NB_PERMS_OTHER_SHIFT, op))
+            return true;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (ref_user_matches(rules[i].user, s) && ref_rule_matches(&rules[i], o, op, zone))
+            return true;
+    return false;
+}
+
+/* splitmix64: a fixed seed makes every failure reproducible. */
+static uint64_t rnd_state;
+
+static uint64_t rnd(void)
+{
+    uint64_t z = (rnd_state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static int rnd_below(int n)
+{
+    return (int)(rnd() % (uint64_t)n);
+}
+
+/* Small id ranges so that rules and requests meet often; now and then a
+ * malformed word (stray selector or high bits, ALL with an id) to show the
+ * index finds exactly what the linear walk finds even then. */
+static uint64_t rnd_selid(bool resource)
+{
+    static const uint64_t sels[] = { NB_ACL_ALL, NB_ACL_INDIVIDUAL, NB_ACL_GROUP, NB_ACL_CLUSTER };
+    uint64_t sel = sels[rnd_below(resource ? 4 : 3)];
+    uint64_t w = sel | (sel == NB_ACL_ALL ? 0 : (uint32_t)(rnd_below(7) - 1));
+    switch (rnd_below(40)) {
+    case 0: return w | sels[rnd_below(4)];
+    case 1: return w | (resource ? 0 : 1ULL << (36 + rnd_below(28)));
+    case 2: return w | (uint32_t)rnd_below(3);
+    }
+    return w;
+}
+
+static const uint64_t rnd_types[] = { NB_ACL_VM, NB_ACL_HOST, NB_ACL_NET, NB_ACL_IMAGE };
+
+static nb_acl_rule rnd_rule(int id)
+{
+    static const uint64_t zones[] = { NB_ACL_ALL, NB_ACL_INDIVIDUAL | 0, NB_ACL_INDIVIDUAL | 1,
+                                      NB_ACL_ALL | 1, NB_ACL_GROUP | 0 };
+    uint64_t types = 0;
+    while (!types || rnd_below(3) == 0)
+        types |= rnd_types[rnd_below(N(rnd_types))];
+    nb_acl_rule r = {
+        id, rnd_selid(false), types | rnd_selid(true), (uint64_t)rnd_below(17),
+        zones[rnd_below(N(zones))],
+    };
+    return r;
+}
+
+static nb_subject rnd_subject(int *groups)
+{
+    nb_subject s = { rnd_below(7) - 1, 0, groups, 1 + (size_t)rnd_below(3) };
+    for (size_t i = 0; i < s.ngroups; i++)
+        groups[i] = rnd_below(8) - 1;   /* -1 .. 6: group 0 makes an admin */
+    s.gid = groups[0];
+    return s;
+}
+
+static nb_objref rnd_object(int *cids)
+{
+    nb_objref o = obj(rnd_types[rnd_below(N(rnd_types))], rnd_below(7) - 1, rnd_below(7) - 1,
+                      rnd_below(7) - 1, (nb_perms)rnd_below(01000));
+    /* Ownership bits would hide most rule decisions: usually none. */
+    if (rnd_below(4))
+        o.perms = 0;
+    o.ncids = (size_t)rnd_below(3);
+    for (size_t i = 0; i < o.ncids; i++)
+        cids[i] = rnd_below(7) - 1;
+    o.cids = cids;
+    o.lock = rnd_below(6) > 3 ? rnd_below(4) : 0;
+    return o;
+}
+
+static void test_index_matches_linear(void **state)
+{
+    static const enum nb_op ops[] = {
+        NB_OP_USE, NB_OP_MANAGE, NB_OP_ADMIN, NB_OP_CREATE, NB_OP_USE | NB_OP_MANAGE,
+    };
+    nb_acl_rule rules[80], sorted[80];
+    unsigned granted = 0, total = 0;
+
+    rnd_state = 20240601;
+    for (int set = 0; set < 2000; set++) {
+        size_t n = (size_t)rnd_below((int)N(rules) + 1);
+        for (size_t i = 0; i < n; i++)
+            rules[i] = rnd_rule((int)i);
+        memcpy(sorted, rules, n * sizeof(*rules));
+        nb_acl_sort(sorted, n);
+        for (int q = 0; q < 50; q++) {
+            int groups[3], cids[2];
+            nb_subject s = rnd_subject(groups);
+            nb_objref o = rnd_object(cids);
+            enum nb_op op = ops[rnd_below(N(ops))];
+            bool exempt = rnd_below(2);
+            int zone = rnd_below(2);
+            if (o.oid < 0 && rnd_below(2))
+                op = NB_OP_CREATE;
+            bool want = ref_authorize(&s, &o, op, exempt, rules, n, zone);
+            bool got = nb_acl_authorize(&s, &o, op, exempt, sorted, n, zone);
+            if (want != got)
+                fail_msg("set %d query %d: indexed %d, linear %d (uid %d op %d type %llx oid %d)",
+                         set, q, got, want, s.uid, op, (unsigned long long)o.type, o.oid);
+            granted += want;
+            total++;
+        }
+    }
+    /* The property is only worth something if both answers occur often. */
+    assert_true(granted > total / 10);
+    assert_true(granted < total * 9 / 10);
+}
+
+static void test_sort_and_lower_bound(void **state)
+{
+    nb_acl_rule rules[300];
+
+    rnd_state = 7;
+    for (size_t i = 0; i < N(rules); i++)
+        rules[i] = rnd_rule((int)i);
+    rules[1] = rules[0];            /* equal words, different ids */
+    rules[1].id = 1;
+    nb_acl_sort(rules, N(rules));
+    for (size_t i = 1; i < N(rules); i++) {
+        assert_true(nb_acl_rule_cmp(&rules[i - 1], &rules[i]) < 0);
+        assert_true(nb_acl_rule_cmp(&rules[i], &rules[i - 1]) > 0);
+    }
+    for (size_t i = 0; i < N(rules); i++) {
+        assert_int_equal(nb_acl_rule_cmp(&rules[i], &rules[i]), 0);
+        assert_int_equal(nb_acl_lower_bound(rules, N(rules), &rules[i]), i);
+        /* A rule not in the set goes where it keeps the order. */
+        nb_acl_rule probe = rules[i];
+        probe.id = -5;
+        size_t at = nb_acl_lower_bound(rules, N(rules), &probe);
+        assert_true(at <= i);
+        if (at > 0)
+            assert_true(nb_acl_rule_cmp(&rules[at - 1], &probe) < 0);
+        assert_true(nb_acl_rule_cmp(&probe, &rules[at]) < 0);
+    }
+    assert_int_equal(nb_acl_lower_bound(rules, 0, &rules[0]), 0);
+
+    /* Valid rules sort by user word, then resource selector and id, then
+     * the rest of the resource (types). */
+    nb_acl_rule a = rule(NB_ACL_ALL, NB_ACL_VM | NB_ACL_HOST | NB_ACL_ALL, 1, NB_ACL_ALL);
+    nb_acl_rule b = rule(NB_ACL_INDIVIDUAL | 0, NB_ACL_VM | NB_ACL_INDIVIDUAL | 5, 1, NB_ACL_ALL);
+    nb_acl_rule c = rule(NB_ACL_INDIVIDUAL | 0, NB_ACL_HOST | NB_ACL_INDIVIDUAL | 5, 1, NB_ACL_ALL);
+    nb_acl_rule d = rule(NB_ACL_INDIVIDUAL | 0, NB_ACL_VM | NB_ACL_GROUP | 1, 1, NB_ACL_ALL);
+    assert_true(nb_acl_rule_cmp(&b, &a) < 0);    /* INDIVIDUAL < ALL */
+    assert_true(nb_acl_rule_cmp(&b, &c) < 0);    /* same key: VM < HOST */
+    assert_true(nb_acl_rule_cmp(&c, &d) < 0);    /* #5 < @1 */
+}
+
+/* One check touches a handful of runs whatever the size of the set. */
+static void test_index_large_set(void **state)
+{
+    enum { NGROUPS = 2000 };
+    static nb_acl_rule rules[3 * NGROUPS + 2];
+    size_t n = 0;
+    for (int g = 100; g < 100 + NGROUPS; g++) {
+        rules[n++] = rule(NB_ACL_GROUP | (uint32_t)g, NB_ACL_HOST | NB_ACL_ALL, NB_OP_MANAGE, ZONE0);
+        rules[n++] = rule(NB_ACL_GROUP | (uint32_t)g, NB_ACL_HOST | NB_ACL_INDIVIDUAL | (uint32_t)g,
+                          NB_OP_USE, ZONE0);
+        rules[n++] = rule(NB_ACL_INDIVIDUAL | (uint32_t)g, NB_ACL_VM | NB_ACL_GROUP | (uint32_t)g,
+                          NB_OP_USE | NB_OP_MANAGE, NB_ACL_ALL);
+    }
+    rules[n++] = rule(NB_ACL_ALL, NB_ACL_ZONE | NB_ACL_ALL, NB_OP_USE, NB_ACL_ALL);
+    rules[n++] = rule(NB_ACL_INDIVIDUAL | 150, NB_ACL_NET | NB_ACL_CLUSTER | 3, NB_OP_USE, ZONE0);
+    nb_acl_sort(rules, n);
+
+    static const int g150[] = { 150, 1700 };
+    static const nb_subject u150 = { 150, 150, g150, 2 };
+    static const int in3[] = { 2, 3 };
+    nb_objref host = obj(NB_ACL_HOST, 150, -1, -1, 0);
+    nb_objref host2 = obj(NB_ACL_HOST, 151, -1, -1, 0);
+    nb_objref vm = obj(NB_ACL_VM, 9, 42, 1700, 0);
+    nb_objref vm2 = obj(NB_ACL_VM, 9, 42, 1701, 0);
+    nb_objref net = obj(NB_ACL_NET, 4, 42, 5, 0);
+    net.cids = in3;
+    net.ncids = 2;
+    nb_objref zone = obj(NB_ACL_ZONE, 0, -1, -1, 0);
+
+    assert_true(nb_acl_authorize(&u150, &host, NB_OP_USE, false, rules, n, 0));
+    assert_false(nb_acl_authorize(&u150, &host2, NB_OP_USE, false, rules, n, 0));
+    assert_true(nb_acl_authorize(&u150, &host2, NB_OP_MANAGE, false, rules, n, 0));
+    assert_false(nb_acl_authorize(&u150, &host2, NB_OP_MANAGE, false, rules, n, 1));
+    /* #150 VM/@150 does not cover group 1700's VMs ... */
+    assert_false(nb_acl_authorize(&u150, &vm, NB_OP_MANAGE, false, rules, n, 0));
+    vm.gid = 150;
+    assert_true(nb_acl_authorize(&u150, &vm, NB_OP_MANAGE, false, rules, n, 3));
+    assert_false(nb_acl_authorize(&u150, &vm2, NB_OP_USE, false, rules, n, 0));
+    assert_true(nb_acl_authorize(&u150, &net, NB_OP_USE, false, rules, n, 0));
+    assert_true(nb_acl_authorize(&u150, &zone, NB_OP_USE, false, rules, n, 7));
+    assert_false(nb_acl_authorize(&u150, &zone, NB_OP_MANAGE, false, rules, n, 7));
+}
+
+/* The runs a subject's rules form in a sorted set. */
+static void test_subject_runs(void **state)
+{
+    nb_acl_rule rules[] = {
+        rule(NB_ACL_GROUP | 100, NB_ACL_VM | NB_ACL_ALL, NB_OP_USE, ZONE0),
+        rule(NB_ACL_ALL, NB_ACL_ZONE | NB_ACL_ALL, NB_OP_USE, NB_ACL_ALL),
+        rule(NB_ACL_INDIVIDUAL | 5, NB_ACL_VM | NB_ACL_ALL, NB_OP_USE, ZONE0),
+        rule(NB_ACL_GROUP | 100, NB_ACL_NET | NB_ACL_ALL, NB_OP_USE, ZONE0),
+        rule(NB_ACL_GROUP | 101, NB_ACL_NET | NB_ACL_ALL, NB_OP_USE, ZONE0),
+        rule(NB_ACL_INDIVIDUAL | 6, NB_ACL_NET | NB_ACL_ALL, NB_OP_USE, ZONE0),
+    };
+    static const size_t want[] = { 1, 1, 2 };   /* *, #5, @100 for alice */
+    nb_acl_sort(rules, N(rules));
+    for (size_t w = 0; w < N(want); w++) {
+        size_t b, e;
+        nb_acl_subject_run(rules, N(rules), &alice, w, &b, &e);
+        assert_int_equal(e - b, want[w]);
+    }
+    size_t b, e;
+    nb_acl_subject_run(rules, N(rules), &carol, 2, &b, &e);     /* @1: none */
+    assert_int_equal(e, b);
+    nb_acl_subject_run(NULL, 0, &carol, 0, &b, &e);
+    assert_int_equal(b, 0);
+    assert_int_equal(e, 0);
+
+    nb_acl_rule r = rule(NB_ACL_ALL, NB_ACL_VM | NB_ACL_NET | NB_ACL_ALL, NB_OP_USE | NB_OP_MANAGE,
+                         ZONE1);
+    assert_true(nb_acl_rule_grants(&r, NB_ACL_NET, NB_OP_MANAGE, 1));
+    assert_false(nb_acl_rule_grants(&r, NB_ACL_NET, NB_OP_MANAGE, 0));
+    assert_false(nb_acl_rule_grants(&r, NB_ACL_HOST, NB_OP_USE, 1));
+    assert_false(nb_acl_rule_grants(&r, NB_ACL_VM, NB_OP_ADMIN, 1));
+}
+
+/* The ownership bits alone, as the view uses them. */
+static void test_perms_grant(void **state)
+{
+    nb_objref vm = obj(NB_ACL_VM, 10, 5, 100, 0640);
+    assert_true(nb_acl_perms_grant(&alice, &vm, NB_OP_MANAGE));     /* owner */
+    assert_true(nb_acl_perms_grant(&bob, &vm, NB_OP_USE));          /* group */
+    assert_false(nb_acl_perms_grant(&bob, &vm, NB_OP_MANAGE));
+    assert_false(nb_acl_perms_grant(&carol, &vm, NB_OP_USE));
+    vm.perms = 0777;
+    assert_false(nb_acl_perms_grant(&alice, &vm, NB_OP_CREATE));
+    assert_true(nb_acl_perms_grant(&carol, &vm, NB_OP_ADMIN));      /* other */
+    vm.oid = -1;
+    assert_false(nb_acl_perms_grant(&alice, &vm, NB_OP_USE));
+    /* Neither admins nor locks are its business. */
+    nb_objref host = obj(NB_ACL_HOST, 1, -1, -1, 0);
+    assert_false(nb_acl_perms_grant(&oneadmin, &host, NB_OP_USE));
+    vm.oid = 10;
+    vm.lock = 1;
+    assert_true(nb_acl_perms_grant(&alice, &vm, NB_OP_USE));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -598,6 +918,11 @@ int main(void)
         cmocka_unit_test(test_bootstrap_visibility),
         cmocka_unit_test(test_reference_cluster_rules),
         cmocka_unit_test(test_type_names),
+        cmocka_unit_test(test_index_matches_linear),
+        cmocka_unit_test(test_sort_and_lower_bound),
+        cmocka_unit_test(test_index_large_set),
+        cmocka_unit_test(test_subject_runs),
+        cmocka_unit_test(test_perms_grant),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -195,22 +195,11 @@ static void expect_list(fx *f, bool desc, int uid, const nb_kind *k, int filter,
     free(got);
 }
 
-/* The ids of pool k matching filter for uid via nb_list_match, ascending. */
+/* The ids of pool k matching filter for uid, whole pool, ascending. */
 static char *match_ids(fx *f, int uid, const nb_kind *k, int filter)
 {
-    caller who;
-    const nb_pool *p = nb_model_cpool(&f->model, k);
-    nb_buf ids = NB_BUF_INIT;
-
-    call_as(f, &who, uid);
-    for (size_t i = 0; i < p->n; i++)
-        if (nb_list_match(&who.c, p->objs[i], filter)) {
-            if (ids.len)
-                nb_buf_addc(&ids, ',');
-            nb_buf_add_ll(&ids, p->objs[i]->oid);
-        }
-    caller_free(&who);
-    return nb_buf_steal(&ids, NULL);
+    f->cfg.list_desc = false;
+    return render_ids(f, uid, k, filter, -1, -1);
 }
 
 static void expect_match(fx *f, int uid, const nb_kind *k, int filter, const char *want)
@@ -225,14 +214,10 @@ static void expect_match(fx *f, int uid, const nb_kind *k, int filter, const cha
 static void add_rule(fx *f, uint64_t user, uint64_t resource, uint64_t rights, uint64_t zone)
 {
     nb_txn *t = nb_txn_begin(&f->model);
-    nb_object *o = nb_object_new(&nb_acl_kind);
-    nb_acl_obj *a = (nb_acl_obj *)o;
+    nb_acl_rule r = { -1, user, resource, rights, zone };
     char *err = NULL;
 
-    o->oid = nb_txn_next_oid(t, &nb_acl_kind, 0);
-    o->name = nb_strdup("");
-    a->rule = (nb_acl_rule){ o->oid, user, resource, rights, zone };
-    nb_txn_insert(t, o);
+    nb_acl_insert(t, &r, NULL);
     if (nb_txn_commit(t, &err) < 0)
         fail_msg("commit: %s", err);
 }
