@@ -263,7 +263,9 @@ static int nb_auth_user(nb_auth *a, const char *name, const char *secret, bool d
 }
 
 /* serveradmin:target[:egid]:secret — the call runs as target; `rest` is
- * "target:" or "target:egid:". */
+ * "target:" or "target:egid:".  Only server accounts of the oneadmin group
+ * may speak for others: one elsewhere (a group admin could set up its own)
+ * would otherwise reach every account, oneadmin's included. */
 static int nb_auth_delegated(nb_auth *a, int via, const char *rest, nb_auth_result *r)
 {
     const char *c1 = strchr(rest, ':');
@@ -282,6 +284,11 @@ static int nb_auth_delegated(nb_auth *a, int via, const char *rest, nb_auth_resu
             goto cleanup;
     }
     nb_model_rdlock(a->m);
+    o = nb_pool_get(nb_model_cpool(a->m, &nb_user_kind), via);
+    if (!o || !nb_ids_has(nb_user_cof(o)->groups, nb_user_cof(o)->ngroups, 0)) {
+        nb_model_unlock(a->m);
+        goto cleanup;
+    }
     o = nb_pool_get_by_name(nb_model_cpool(a->m, &nb_user_kind), target);
     if (o && (u = nb_user_cof(o))->enabled &&
         (egid < 0 || nb_ids_has(u->groups, u->ngroups, egid))) {

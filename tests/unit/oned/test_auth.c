@@ -489,6 +489,26 @@ static void test_serveradmin_delegation(void **state)
     free(s);
 }
 
+static void make_server(nb_user *u, void *ctx)
+{
+    nb_user_set_driver(u, "server_cipher");
+}
+
+/* A server account outside the oneadmin group (say, one a group admin set
+ * up) logs in as itself but speaks for nobody, oneadmin least of all. */
+static void test_delegation_needs_oneadmin_group(void **state)
+{
+    fx *f = *state;
+
+    add_user(f, 2, "relay", "relaypw", 1);
+    add_user(f, 3, "alice", "alicepw", 1);
+    edit_user(f, 2, make_server, NULL);
+    assert_refused(f, "relay:oneadmin:relaypw");
+    assert_refused(f, "relay:alice:relaypw");
+    assert_refused(f, "relay:alice:1:relaypw");
+    assert_auth_as(f, "alice:alicepw", 3, -1, -1);
+}
+
 /* auth.h: egid is "-1, or the only group the call acts with".  A malformed
  * or negative EGID field in a delegated session must not produce anything
  * else (refusing the session is fine too). */
@@ -524,6 +544,7 @@ int main(void)
         T(test_throttle_lasts_its_duration),
         T(test_login_tokens),
         T(test_serveradmin_delegation),
+        T(test_delegation_needs_oneadmin_group),
         T(test_delegation_bad_egid),
     };
 #undef T

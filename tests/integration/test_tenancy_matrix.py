@@ -1,0 +1,856 @@
+"""The tenancy isolation matrix: every implemented method against eight
+personas, over XML-RPC, on a real oned (reference §2.0-2.8, §4, §5, §6).
+
+One world is built through oneadmin (module fixture `world`):
+
+    group "shared"  (G1, VDC 0)   owner, mate, gadmin (group admin), exadmin
+                                  (made admin, then deladmin'd)
+    group "other"   (G2, VDC 0)   stranger
+    group "tenant"  (G3)          tenant_user; hosts h1, h2 dedicated with
+                                  one.cluster.dedicate(-1, G3, "h1,h2"): cluster
+                                  "tenant-dedicated", private VDC "tenant"
+    group "tenant2" (G4)          other_tenant; VDC "shared2" = {G4, cluster 0},
+                                  G4 out of VDC 0
+    host h0 in cluster 0 (shared)
+    datastore 1 "default" chowned to owner:G1, perms 640 (um- u-- ---)
+    datastores: cluster 0 holds 1, 2; the tenant's cluster holds 0, 1 (the
+                dedication copies 0-2 there, then 2 leaves it and 0 leaves
+                cluster 0), so %C-scoped visibility shows in the listings
+
+CASES is the table: one Case per (method, target) with the personas the
+reference allows; test_matrix runs every (case, persona) cell.  Add rows by
+appending to CASES (later: VMs, images, templates).  Write cases either build
+a fresh target through oneadmin per cell (the w.new_* helpers) or are
+idempotent (same template, same name, same bits), so no cell depends on
+another.  A denied cell must fail with AUTHORIZATION and oned's message
+"[method] User [uid] : Not authorized to perform <OP> <TYPE>...", the item
+named by `deny` (the first item of the method's rights, §2, the caller
+lacks).
+
+LISTINGS gives, per pool and persona, the exact ids one.<pool>pool.info shows
+among the world's objects (later objects, made by the cells, have higher ids
+and are left out).
+
+The scenario tests at the end use daemons of their own (make_oned): they
+change what the matrix relies on.
+"""
+
+import itertools
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import pytest
+
+from harness import ACTION, AUTHORIZATION, INTERNAL, ids, xml
+
+PERSONAS = ["oneadmin", "owner", "mate", "stranger", "gadmin", "exadmin", "tenant", "other_tenant"]
+
+# The user each persona logs in as.
+LOGIN = {"oneadmin": "oneadmin", "owner": "owner", "mate": "mate", "stranger": "stranger",
+         "gadmin": "gadmin", "exadmin": "exadmin", "tenant": "tenant_user",
+         "other_tenant": "other_tenant"}
+
+PW = "pw"
+
+ALL = frozenset(PERSONAS)
+ADMIN = frozenset({"oneadmin"})
+G1_MEMBERS = frozenset({"owner", "mate", "gadmin", "exadmin"})
+
+
+def allow(*personas):
+    return frozenset({"oneadmin", *personas})
+
+
+# ---- ACL words (reference §5.1) ------------------------------------------------
+
+INDIVIDUAL, GROUP, ANY = 0x100000000, 0x200000000, 0x400000000
+T_ZONE, T_VM = 0x800000000000, 0x1000000000
+
+
+def acl_strings(session):
+    """The STRING of every rule in one.acl.info."""
+    return {a.findtext("STRING") for a in xml(session.ok("one.acl.info")).findall("ACL")}
+
+
+def acl_naming(session, word):
+    """The rule strings that mention `word` ("@100", "#5", "%101") as a whole token."""
+    return {s for s in acl_strings(session)
+            if word in s.replace("/", " ").split()}
+
+
+# ---- the world -----------------------------------------------------------------
+
+class World:
+    """The objects of the matrix, by name, and oneadmin helpers that make
+    throw-away targets for the write cases."""
+
+    def __init__(self, oned):
+        self.oned = oned
+        self.admin = oned.admin
+        self._n = itertools.count(1)
+        self.user = {"oneadmin": 0, "serveradmin": 1}
+        self.group = {"oneadmin": 0, "users": 1}
+        self.host = {}
+        self.cluster = {"default": 0}
+        self.vdc = {"default": 0}
+        self.datastore = {"system": 0, "default": 1, "files": 2}
+        self.zone = {"OpenNebula": 0}
+        self.last = {}          # pool -> highest id of the world's objects
+        self._sessions = {}
+
+    # -- ids
+    @property
+    def G1(self):
+        return self.group["shared"]
+
+    @property
+    def G2(self):
+        return self.group["other"]
+
+    @property
+    def G3(self):
+        return self.group["tenant"]
+
+    @property
+    def G4(self):
+        return self.group["tenant2"]
+
+    @property
+    def C(self):
+        return self.cluster["tenant-dedicated"]
+
+    def uid(self, persona):
+        return self.user[LOGIN[persona]]
+
+    def session(self, persona):
+        if persona == "oneadmin":
+            return self.admin
+        if persona not in self._sessions:
+            self._sessions[persona] = self.oned.proxy(LOGIN[persona], PW)
+        return self._sessions[persona]
+
+    def name(self, prefix):
+        return f"{prefix}{next(self._n)}"
+
+    # -- building
+    def build(self):
+        a = self.admin
+        for g in ("shared", "other", "tenant", "tenant2"):
+            self.group[g] = a.ok("one.group.allocate", g)
+        for u, g in (("owner", "shared"), ("mate", "shared"), ("gadmin", "shared"),
+                     ("exadmin", "shared"), ("stranger", "other"), ("tenant_user", "tenant"),
+                     ("other_tenant", "tenant2")):
+            self.user[u] = a.ok("one.user.allocate", u, PW, "core", [self.group[g]])
+        a.ok("one.group.addadmin", self.G1, self.user["gadmin"])
+        a.ok("one.group.addadmin", self.G1, self.user["exadmin"])
+        a.ok("one.group.deladmin", self.G1, self.user["exadmin"])
+
+        for h in ("h0", "h1", "h2"):
+            self.host[h] = a.ok("one.host.allocate", h, "kvm", "kvm", -1)
+        cid = a.ok("one.cluster.dedicate", -1, self.G3,
+                   f"{self.host['h1']},{self.host['h2']}")
+        self.cluster["tenant-dedicated"] = cid
+        self.vdc["tenant"] = vdc_by_name(a, "tenant")
+
+        v2 = a.ok("one.vdc.allocate", "NAME=shared2")
+        self.vdc["shared2"] = v2
+        a.ok("one.vdc.addgroup", v2, self.G4)
+        a.ok("one.vdc.addcluster", v2, 0, 0)
+        a.ok("one.vdc.delgroup", 0, self.G4)
+
+        a.ok("one.datastore.chown", 1, self.user["owner"], self.G1)
+        a.ok("one.datastore.chmod", 1, 1, 1, 0, 1, 0, 0, 0, 0, 0)
+        a.ok("one.cluster.deldatastore", cid, 2)
+        a.ok("one.cluster.deldatastore", 0, 0)
+
+        for pool in POOLS:
+            root = xml(a.ok(f"one.{pool}pool.info"))
+            self.last[pool] = max(int(e.findtext("ID")) for e in root.findall(pool.upper()))
+        self.check()
+        return self
+
+    def check(self):
+        """The world is what the tables assume (a broken world would show as
+        a confusing matrix)."""
+        a = self.admin
+        rules = acl_strings(a)
+        g1, g3, g4, c = self.G1, self.G3, self.G4, self.C
+        gadmin, exadmin = self.user["gadmin"], self.user["exadmin"]
+        assert {f"#{gadmin} USER/@{g1} USE+MANAGE+ADMIN+CREATE *",
+                f"#{gadmin} GROUP/#{g1} MANAGE *",
+                f"@{g3} HOST/%{c} USE #0", f"@{g3} HOST/%{c} MANAGE #0",
+                f"@{g3} DATASTORE/%{c} USE #0",
+                f"@{g1} HOST/%0 MANAGE #0", f"@{g1} DATASTORE/%0 USE #0",
+                f"@{g4} HOST/%0 MANAGE #0", f"@{g4} DATASTORE/%0 USE #0"} <= rules, rules
+        assert not {s for s in rules if s.startswith(f"#{exadmin} ")}, rules
+        assert not {s for s in rules if "HOST/* " in s}, rules
+        assert f"@{g3} HOST/%0 MANAGE #0" not in rules
+        vdc0 = xml(a.ok("one.vdc.info", 0))
+        assert g3 not in ids(vdc0, "GROUPS") and g4 not in ids(vdc0, "GROUPS")
+        assert [e.findtext("CLUSTER_ID") for e in vdc0.findall("CLUSTERS/CLUSTER")] == ["0"]
+        ds1 = xml(a.ok("one.datastore.info", 1))
+        assert (ds1.findtext("UID"), ds1.findtext("GID")) == (str(self.user["owner"]), str(g1))
+        assert sorted(ids(ds1, "CLUSTERS")) == [0, c]
+        assert ids(xml(a.ok("one.cluster.info", c)), "HOSTS") == [self.host["h1"],
+                                                                  self.host["h2"]]
+
+    # -- throw-away targets (through oneadmin)
+    def new_user(self, gid, *secondary):
+        return self.admin.ok("one.user.allocate", self.name("u"), PW, "core", [gid, *secondary])
+
+    def new_admin(self, gid):
+        uid = self.new_user(gid)
+        self.admin.ok("one.group.addadmin", gid, uid)
+        return uid
+
+    def new_group(self):
+        return self.admin.ok("one.group.allocate", self.name("g"))
+
+    def new_host(self, cluster=-1):
+        return self.admin.ok("one.host.allocate", self.name("host"), "kvm", "kvm", cluster)
+
+    def new_cluster(self, hosts=(), datastores=()):
+        cid = self.admin.ok("one.cluster.allocate", self.name("cl"))
+        for h in hosts:
+            self.admin.ok("one.cluster.addhost", cid, h)
+        for d in datastores:
+            self.admin.ok("one.cluster.adddatastore", cid, d)
+        return cid
+
+    def new_vdc(self, groups=(), clusters=(), hosts=(), datastores=(), vnets=()):
+        vid = self.admin.ok("one.vdc.allocate", f"NAME={self.name('vdc')}")
+        for g in groups:
+            self.admin.ok("one.vdc.addgroup", vid, g)
+        for verb, xs in (("addcluster", clusters), ("addhost", hosts),
+                         ("adddatastore", datastores), ("addvnet", vnets)):
+            for x in xs:
+                self.admin.ok(f"one.vdc.{verb}", vid, 0, x)
+        return vid
+
+    def new_dedicated(self):
+        """A cluster dedicated to a fresh group (with a fresh host)."""
+        return self.admin.ok("one.cluster.dedicate", -1, self.new_group(), str(self.new_host()))
+
+    def new_rule(self):
+        uid = self.new_user(1)
+        return self.admin.ok("one.acl.addrule", f"{INDIVIDUAL | uid:x}", f"{T_ZONE | ANY:x}", "1")
+
+
+def vdc_by_name(session, name):
+    for e in xml(session.ok("one.vdcpool.info")).findall("VDC"):
+        if e.findtext("NAME") == name:
+            return int(e.findtext("ID"))
+    raise AssertionError(f"no VDC {name}")
+
+
+@pytest.fixture(scope="module")
+def world(oned):
+    return World(oned).build()
+
+
+# ---- the matrix -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Case:
+    """One row.  args(world) -> the parameters after the session string.
+    allowed: the personas for which the call passes authorization; they get
+    success, or `allowed_code` when the call then fails for another reason
+    (e.g. deleting a non-empty group).  Everyone else gets `code` and a
+    message naming `deny` ("OP TYPE", or the text after "User [uid] : "
+    for other refusals; a dict gives it per persona, key None the default).  cleanup(world) runs after every cell through oneadmin."""
+    method: str
+    args: Callable
+    allowed: frozenset
+    deny: object = None
+    label: str = ""
+    code: int = AUTHORIZATION
+    allowed_code: int = 0
+    cleanup: Optional[Callable] = None
+
+    @property
+    def id(self):
+        return f"{self.method}({self.label})" if self.label else self.method
+
+    def denial(self, persona):
+        d = self.deny
+        if isinstance(d, dict):
+            d = d.get(persona, d.get(None))
+        return d
+
+
+def row(method, args, allowed, deny=None, label="", **kw):
+    return Case(method, args, frozenset(allowed), deny, label, **kw)
+
+
+TMPL = 'MATRIX="1"'      # merged (update type 1): the same text every time
+SERVER_ONLY = "Only administrators may set up server accounts"
+
+
+def restore_ds1(w):
+    w.admin.ok("one.datastore.chown", 1, w.user["owner"], w.G1)
+    w.admin.ok("one.datastore.chmod", 1, 1, 1, 0, 1, 0, 0, 0, 0, 0)
+
+
+CASES = [
+    # ---- users (§2.3; USER perms um- --- ---, group admin: USER/@gid UMAC) ----
+    row("one.user.info", lambda w: (-1,), ALL, label="self"),
+    row("one.user.info", lambda w: (w.uid("owner"),), allow("owner", "gadmin"), "USE USER",
+        label="owner"),
+    row("one.user.info", lambda w: (w.uid("stranger"),), allow("stranger"), "USE USER",
+        label="stranger"),
+    row("one.user.info", lambda w: (w.uid("tenant"),), allow("tenant"), "USE USER",
+        label="tenant"),
+    # The admin's rule names the primary group: a secondary member is not its.
+    row("one.user.info", lambda w: (w.new_user(w.G2, w.G1),), ADMIN, "USE USER",
+        label="G2+G1"),
+    row("one.user.update", lambda w: (w.uid("owner"), TMPL, 1), allow("owner", "gadmin"),
+        "MANAGE USER", label="owner"),
+    row("one.user.update", lambda w: (w.uid("stranger"), TMPL, 1), allow("stranger"),
+        "MANAGE USER", label="stranger"),
+    row("one.user.passwd", lambda w: (w.uid("owner"), PW), allow("owner", "gadmin"),
+        "MANAGE USER", label="owner"),
+    row("one.user.passwd", lambda w: (w.new_user(w.G1), "pw2"), allow("gadmin"), "MANAGE USER",
+        label="G1"),
+    row("one.user.passwd", lambda w: (w.new_user(w.G2), "pw2"), ADMIN, "MANAGE USER",
+        label="G2"),
+    # chgrp: USER:MANAGE + GROUP:USE on the new group.
+    row("one.user.chgrp", lambda w: (w.new_user(w.G1), w.G1), allow("gadmin"), "MANAGE USER",
+        label="G1-G1"),
+    row("one.user.chgrp", lambda w: (w.new_user(w.G1), w.G2), ADMIN,
+        {None: "MANAGE USER", "gadmin": "USE GROUP"}, label="G1-G2"),
+    row("one.user.chgrp", lambda w: (w.new_user(1), w.G1), ADMIN, "MANAGE USER",
+        label="users-G1"),
+    # addgroup/delgroup: USER:MANAGE + GROUP:MANAGE.
+    row("one.user.addgroup", lambda w: (w.new_user(w.G1), w.G2), ADMIN,
+        {None: "MANAGE USER", "gadmin": "MANAGE GROUP"}, label="G1+G2"),
+    row("one.user.addgroup", lambda w: (w.new_user(1), w.G1), ADMIN, "MANAGE USER",
+        label="users+G1"),
+    row("one.user.delgroup", lambda w: (w.new_user(w.G1, w.G2), w.G2), ADMIN,
+        {None: "MANAGE USER", "gadmin": "MANAGE GROUP"}, label="G1-G2"),
+    row("one.user.delgroup", lambda w: (w.new_user(w.G2, w.G1), w.G1), ADMIN, "MANAGE USER",
+        label="G2-G1"),
+    row("one.user.enable", lambda w: (w.uid("owner"), True), allow("gadmin"), "ADMIN USER",
+        label="owner"),
+    row("one.user.enable", lambda w: (w.new_user(w.G1), False), allow("gadmin"), "ADMIN USER",
+        label="G1"),
+    row("one.user.enable", lambda w: (w.new_user(w.G2), False), ADMIN, "ADMIN USER",
+        label="G2"),
+    row("one.user.chauth", lambda w: (w.new_user(w.G1), "core", ""), allow("gadmin"),
+        "ADMIN USER", label="G1"),
+    row("one.user.chauth", lambda w: (w.new_user(w.G2), "core", ""), ADMIN, "ADMIN USER",
+        label="G2"),
+    # A server account acts as any user it names: that is for admins only.
+    row("one.user.chauth", lambda w: (w.new_user(w.G1), "server_cipher", "srv"), ADMIN,
+        {None: "ADMIN USER", "gadmin": SERVER_ONLY}, label="server driver"),
+    row("one.user.delete", lambda w: (w.new_user(w.G1),), allow("gadmin"), "ADMIN USER",
+        label="G1"),
+    row("one.user.delete", lambda w: (w.new_user(w.G2),), ADMIN, "ADMIN USER", label="G2"),
+    row("one.user.delete", lambda w: (w.new_user(w.G3),), ADMIN, "ADMIN USER", label="G3"),
+    # allocate: USER:CREATE (the caller's uid/gid) + GROUP:MANAGE on every
+    # listed group but the caller's primary one.
+    row("one.user.allocate", lambda w: (w.name("new"), PW, "core", [w.G1]), allow("gadmin"),
+        "CREATE USER", label="G1"),
+    row("one.user.allocate", lambda w: (w.name("new"), PW, "core", []), allow("gadmin"),
+        "CREATE USER", label="own group"),
+    row("one.user.allocate", lambda w: (w.name("new"), PW, "core", [w.G2]), ADMIN,
+        {None: "CREATE USER", "gadmin": "MANAGE GROUP"}, label="G2"),
+    row("one.user.allocate", lambda w: (w.name("srv"), PW, "server_cipher", [w.G1]), ADMIN,
+        {None: "CREATE USER", "gadmin": SERVER_ONLY}, label="server driver"),
+    # Authorization comes first: a denied caller does not learn that the name
+    # is taken.
+    row("one.user.allocate", lambda w: ("mate", PW, "core", [w.G1]), allow("gadmin"),
+        "CREATE USER", label="taken name", allowed_code=INTERNAL),
+    row("one.userpool.info", lambda w: (), ALL),
+
+    # ---- groups (§2.4; GROUP perms um- u-- ---, gid = itself) ----
+    row("one.group.info", lambda w: (-1,), ALL, label="own"),
+    row("one.group.info", lambda w: (w.G1,), allow(*G1_MEMBERS), "USE GROUP", label="G1"),
+    row("one.group.info", lambda w: (w.G2,), allow("stranger"), "USE GROUP", label="G2"),
+    row("one.group.info", lambda w: (w.G3,), allow("tenant"), "USE GROUP", label="G3"),
+    row("one.group.info", lambda w: (1,), ADMIN, "USE GROUP", label="users"),
+    row("one.group.update", lambda w: (w.G1, TMPL, 1), allow("gadmin"), "MANAGE GROUP",
+        label="G1"),
+    row("one.group.update", lambda w: (w.G2, TMPL, 1), ADMIN, "MANAGE GROUP", label="G2"),
+    row("one.group.addadmin", lambda w: (w.G1, w.new_user(w.G1)), allow("gadmin"),
+        "MANAGE GROUP", label="G1"),
+    row("one.group.addadmin", lambda w: (w.G2, w.new_user(w.G2)), ADMIN, "MANAGE GROUP",
+        label="G2"),
+    row("one.group.deladmin", lambda w: (w.G1, w.new_admin(w.G1)), allow("gadmin"),
+        "MANAGE GROUP", label="G1"),
+    row("one.group.deladmin", lambda w: (w.G2, w.new_admin(w.G2)), ADMIN, "MANAGE GROUP",
+        label="G2"),
+    # GROUP:ADMIN: the group admin may not delete its group (oneadmin passes
+    # authorization, then meets the members).
+    row("one.group.delete", lambda w: (w.G1,), ADMIN, "ADMIN GROUP", label="G1",
+        allowed_code=ACTION),
+    row("one.group.delete", lambda w: (w.new_group(),), ADMIN, "ADMIN GROUP", label="empty"),
+    row("one.group.allocate", lambda w: (w.name("g"),), ADMIN, "CREATE GROUP"),
+    row("one.grouppool.info", lambda w: (), ALL),
+
+    # ---- zones (* ZONE/* USE *) ----
+    row("one.zone.info", lambda w: (0,), ALL),
+    row("one.zonepool.info", lambda w: (), ALL),
+
+    # ---- ACL (§2.6: ACL:MANAGE) ----
+    row("one.acl.addrule",
+        lambda w: (f"{INDIVIDUAL | w.new_user(1):x}", f"{T_ZONE | ANY:x}", "1"), ADMIN,
+        "MANAGE ACL"),
+    row("one.acl.delrule", lambda w: (w.new_rule(),), ADMIN, "MANAGE ACL"),
+    row("one.acl.info", lambda w: (), ADMIN, "MANAGE ACL"),
+
+    # ---- VDCs (§2.5: no owner, so nobody but admins and ACL rules) ----
+    row("one.vdc.allocate", lambda w: (f"NAME={w.name('vdc')}",), ADMIN, "CREATE VDC"),
+    row("one.vdc.delete", lambda w: (w.new_vdc(),), ADMIN, "ADMIN VDC"),
+    row("one.vdc.info", lambda w: (0,), ADMIN, "USE VDC", label="default"),
+    row("one.vdc.info", lambda w: (w.vdc["tenant"],), ADMIN, "USE VDC", label="tenant"),
+    row("one.vdc.info", lambda w: (w.vdc["shared2"],), ADMIN, "USE VDC", label="shared2"),
+    row("one.vdc.update", lambda w: (w.new_vdc(), TMPL, 1), ADMIN, "MANAGE VDC"),
+    row("one.vdc.rename", lambda w: (w.new_vdc(), w.name("vdc")), ADMIN, "MANAGE VDC"),
+    row("one.vdc.addgroup", lambda w: (w.new_vdc(), w.G1), ADMIN, "ADMIN VDC"),
+    # Not even the tenant edits its own VDC (oneadmin: already a member).
+    row("one.vdc.addgroup", lambda w: (w.vdc["tenant"], w.G3), ADMIN, "ADMIN VDC",
+        label="tenant", allowed_code=INTERNAL),
+    row("one.vdc.delgroup", lambda w: (w.new_vdc(groups=[w.G1]), w.G1), ADMIN, "ADMIN VDC"),
+    row("one.vdc.addcluster", lambda w: (w.new_vdc(), 0, w.new_cluster()), ADMIN, "ADMIN VDC"),
+    row("one.vdc.delcluster", lambda w: (w.new_vdc(clusters=[0]), 0, 0), ADMIN, "ADMIN VDC"),
+    row("one.vdc.addhost", lambda w: (w.new_vdc(), 0, w.host["h0"]), ADMIN, "ADMIN VDC"),
+    row("one.vdc.delhost", lambda w: (w.new_vdc(hosts=[w.host["h0"]]), 0, w.host["h0"]), ADMIN,
+        "ADMIN VDC"),
+    row("one.vdc.adddatastore", lambda w: (w.new_vdc(), 0, 2), ADMIN, "ADMIN VDC"),
+    row("one.vdc.deldatastore", lambda w: (w.new_vdc(datastores=[2]), 0, 2), ADMIN,
+        "ADMIN VDC"),
+    # No virtual networks exist yet: ALL (-10) skips the resource check.
+    row("one.vdc.addvnet", lambda w: (w.new_vdc(), 0, -10), ADMIN, "ADMIN VDC"),
+    row("one.vdc.delvnet", lambda w: (w.new_vdc(vnets=[-10]), 0, -10), ADMIN, "ADMIN VDC"),
+    row("one.vdcpool.info", lambda w: (), ALL),
+
+    # ---- clusters (§2.7: no owner; VDC rules name hosts/nets/datastores only) ----
+    row("one.cluster.allocate", lambda w: (w.name("cl"),), ADMIN, "CREATE CLUSTER"),
+    row("one.cluster.delete", lambda w: (w.new_cluster(),), ADMIN, "ADMIN CLUSTER"),
+    row("one.cluster.info", lambda w: (0,), ADMIN, "USE CLUSTER", label="default"),
+    row("one.cluster.info", lambda w: (w.C,), ADMIN, "USE CLUSTER", label="dedicated"),
+    row("one.cluster.update", lambda w: (w.C, TMPL, 1), ADMIN, "MANAGE CLUSTER",
+        label="dedicated"),
+    row("one.cluster.update", lambda w: (w.new_cluster(), TMPL, 1), ADMIN, "MANAGE CLUSTER",
+        label="new"),
+    row("one.cluster.rename", lambda w: (w.C, "tenant-dedicated"), ADMIN, "MANAGE CLUSTER",
+        label="dedicated"),
+    row("one.cluster.rename", lambda w: (w.new_cluster(), w.name("cl")), ADMIN,
+        "MANAGE CLUSTER", label="new"),
+    row("one.cluster.addhost", lambda w: (w.new_cluster(), w.new_host()), ADMIN,
+        "ADMIN CLUSTER", label="new"),
+    row("one.cluster.addhost", lambda w: (w.C, w.new_host()), ADMIN, "ADMIN CLUSTER",
+        label="dedicated"),
+    row("one.cluster.delhost", lambda w: (lambda h: (w.new_cluster(hosts=[h]), h))(w.new_host()),
+        ADMIN, "ADMIN CLUSTER"),
+    row("one.cluster.adddatastore", lambda w: (w.new_cluster(), 2), ADMIN, "ADMIN CLUSTER"),
+    row("one.cluster.deldatastore", lambda w: (w.new_cluster(datastores=[2]), 2), ADMIN,
+        "ADMIN CLUSTER"),
+    # dedicate(-1, group, hosts): GROUP:ADMIN, HOST:ADMIN, CLUSTER/VDC:CREATE.
+    row("one.cluster.dedicate", lambda w: (-1, w.new_group(), str(w.new_host())), ADMIN,
+        "ADMIN GROUP", label="new"),
+    row("one.cluster.undedicate", lambda w: (w.new_dedicated(),), ADMIN, "ADMIN CLUSTER"),
+    row("one.clusterpool.info", lambda w: (), ALL),
+
+    # ---- hosts (§2.7: HOST:ADMIN to change; USE to see; VDC gives MANAGE) ----
+    row("one.host.allocate", lambda w: (w.name("host"), "kvm", "kvm", -1), ADMIN,
+        "CREATE HOST", label="default"),
+    row("one.host.allocate", lambda w: (w.name("host"), "kvm", "kvm", w.C), ADMIN,
+        "CREATE HOST", label="dedicated"),
+    row("one.host.delete", lambda w: (w.new_host(),), ADMIN, "ADMIN HOST", label="default"),
+    row("one.host.delete", lambda w: (w.new_host(w.C),), ADMIN, "ADMIN HOST",
+        label="dedicated"),
+    row("one.host.status", lambda w: (w.host["h1"], 0), ADMIN, "ADMIN HOST", label="h1"),
+    row("one.host.status", lambda w: (w.new_host(), 1), ADMIN, "ADMIN HOST", label="new"),
+    row("one.host.update", lambda w: (w.host["h1"], TMPL, 1), ADMIN, "ADMIN HOST", label="h1"),
+    row("one.host.update", lambda w: (w.host["h0"], TMPL, 1), ADMIN, "ADMIN HOST", label="h0"),
+    row("one.host.rename", lambda w: (w.host["h1"], "h1"), ADMIN, "ADMIN HOST", label="h1"),
+    row("one.host.rename", lambda w: (w.new_host(), w.name("host")), ADMIN, "ADMIN HOST",
+        label="new"),
+    row("one.host.info", lambda w: (w.host["h0"],), ADMIN, "USE HOST", label="h0"),
+    row("one.host.info", lambda w: (w.host["h1"],), allow("tenant"), "USE HOST", label="h1"),
+    row("one.host.info", lambda w: (w.host["h2"],), allow("tenant"), "USE HOST", label="h2"),
+    row("one.hostpool.info", lambda w: (), ALL),
+
+    # ---- datastores (§2.8, §4: owner bits um-, group u--; VDC DATASTORE USE) ----
+    row("one.datastore.info", lambda w: (1,), ALL, label="owned"),
+    row("one.datastore.info", lambda w: (0,), allow("tenant"), "USE DATASTORE",
+        label="tenant's"),
+    row("one.datastore.info", lambda w: (2,), ALL - {"tenant"}, "USE DATASTORE",
+        label="shared"),
+    row("one.datastore.update", lambda w: (1, TMPL, 1), allow("owner"), "MANAGE DATASTORE",
+        label="owned"),
+    row("one.datastore.update", lambda w: (2, TMPL, 1), ADMIN, "MANAGE DATASTORE",
+        label="shared"),
+    row("one.datastore.rename", lambda w: (1, "default"), allow("owner"), "MANAGE DATASTORE"),
+    # The same bits: no ADMIN bit changes, MANAGE is enough.
+    row("one.datastore.chmod", lambda w: (1, 1, 1, 0, 1, 0, 0, 0, 0, 0), allow("owner"),
+        "MANAGE DATASTORE", label="same"),
+    row("one.datastore.chmod", lambda w: (1, -1, -1, -1, -1, -1, -1, 1, -1, -1),
+        allow("owner"), "MANAGE DATASTORE", label="other use", cleanup=restore_ds1),
+    # Setting an ADMIN bit needs ADMIN, which not even the owner has.
+    row("one.datastore.chmod", lambda w: (1, -1, -1, 1, -1, -1, -1, -1, -1, -1), ADMIN,
+        {None: "MANAGE DATASTORE", "owner": "ADMIN DATASTORE"}, label="admin bit",
+        cleanup=restore_ds1),
+    # chown: DATASTORE:MANAGE + USER:MANAGE (new owner) + GROUP:USE (new group).
+    row("one.datastore.chown", lambda w: (1, w.uid("owner"), w.G1), allow("owner"),
+        "MANAGE DATASTORE", label="same"),
+    row("one.datastore.chown", lambda w: (1, w.uid("mate"), -1), ADMIN,
+        {None: "MANAGE DATASTORE", "owner": "MANAGE USER"}, label="to mate",
+        cleanup=restore_ds1),
+    row("one.datastore.chown", lambda w: (1, -1, w.G2), ADMIN,
+        {None: "MANAGE DATASTORE", "owner": "USE GROUP"}, label="to G2", cleanup=restore_ds1),
+    row("one.datastorepool.info", lambda w: (), ALL),
+]
+
+assert len({c.id for c in CASES}) == len(CASES), "two rows share an id: add a label"
+assert all(c.deny or c.allowed == ALL for c in CASES), "a row that denies needs `deny`"
+
+CELLS = [pytest.param(case, p, id=f"{case.id}-{p}") for case in CASES for p in PERSONAS]
+
+
+@pytest.mark.parametrize("case,persona", CELLS)
+def test_matrix(world, case, persona):
+    args = case.args(world)
+    try:
+        r = world.session(persona).call(case.method, *args)
+    finally:
+        if case.cleanup:
+            case.cleanup(world)
+    assert isinstance(r, list) and len(r) in (3, 5), r
+    if persona in case.allowed:
+        if case.allowed_code:
+            assert r[0] is False and r[2] == case.allowed_code, \
+                f"{case.method}{args} as {persona}: expected code {case.allowed_code:#x}: {r!r}"
+        else:
+            assert r[0] is True and r[2] == 0, \
+                f"{case.method}{args} as {persona} should be allowed: {r!r}"
+        return
+    assert r[0] is False and r[2] == case.code, \
+        f"{case.method}{args} as {persona} should be denied ({case.code:#x}): {r!r}"
+    if case.code == AUTHORIZATION:
+        what = case.denial(persona)
+        if what.split()[0] in ("USE", "MANAGE", "ADMIN", "CREATE"):
+            what = f"Not authorized to perform {what}"
+        want = f"[{case.method}] User [{world.uid(persona)}] : {what}"
+        assert r[1].startswith(want), f"{r[1]!r} does not start with {want!r}"
+
+
+def test_every_method_is_covered():
+    """Each method of the tiers the matrix covers has a row (a new method
+    of these families needs its rows)."""
+    covered = {c.method for c in CASES}
+    families = {
+        "user": "allocate delete passwd update chauth enable chgrp addgroup delgroup info",
+        "group": "allocate delete info update addadmin deladmin",
+        "zone": "info", "acl": "addrule delrule info",
+        "vdc": "allocate delete info update rename addgroup delgroup addcluster delcluster "
+               "addhost delhost adddatastore deldatastore addvnet delvnet",
+        "cluster": "allocate delete info update rename addhost delhost adddatastore "
+                   "deldatastore dedicate undedicate",
+        "host": "allocate delete status update rename info",
+        "datastore": "info update rename chmod chown",
+    }
+    want = {f"one.{f}.{m}" for f, ms in families.items() for m in ms.split()}
+    want |= {f"one.{p}pool.info" for p in POOLS}
+    assert want - covered == set()
+
+
+# ---- listings -----------------------------------------------------------------------
+
+POOLS = ["user", "group", "vdc", "cluster", "host", "datastore", "zone"]
+
+_WORLD_USERS = {"oneadmin", "serveradmin", "owner", "mate", "gadmin", "exadmin", "stranger",
+                "tenant_user", "other_tenant"}
+
+
+def _per_persona(default, **special):
+    return {p: special.get(p, default) for p in PERSONAS}
+
+
+# Names per pool; every persona's exact view of the world's objects.
+LISTINGS = {
+    # A user sees itself; the group admin every user whose primary group is G1.
+    "user": {**{p: {LOGIN[p]} for p in PERSONAS}, "oneadmin": _WORLD_USERS,
+             "gadmin": {"owner", "mate", "gadmin", "exadmin"}},
+    # Group members USE their groups (GROUP_U); GROUP/#G1 MANAGE shows nothing more.
+    "group": _per_persona({"shared"}, oneadmin={"oneadmin", "users", "shared", "other",
+                                                "tenant", "tenant2"},
+                          stranger={"other"}, tenant={"tenant"}, other_tenant={"tenant2"}),
+    "vdc": _per_persona(set(), oneadmin={"default", "tenant", "shared2"}),
+    "cluster": _per_persona(set(), oneadmin={"default", "tenant-dedicated"}),
+    # VDC rules give HOST MANAGE, not USE; only the dedication adds USE.
+    "host": _per_persona(set(), oneadmin={"h0", "h1", "h2"}, tenant={"h1", "h2"}),
+    # DATASTORE/%0 USE for VDC 0 and shared2, DATASTORE/%C USE for the tenant.
+    "datastore": _per_persona({"default", "files"}, oneadmin={"system", "default", "files"},
+                              tenant={"system", "default"}),
+    "zone": _per_persona({"OpenNebula"}),
+}
+
+
+@pytest.mark.parametrize("pool,persona", [pytest.param(pool, p, id=f"{pool}pool-{p}")
+                                          for pool in POOLS for p in PERSONAS])
+def test_listing(world, pool, persona):
+    root = xml(world.session(persona).ok(f"one.{pool}pool.info"))
+    assert root.tag == f"{pool.upper()}_POOL"
+    seen = [int(e.findtext("ID")) for e in root.findall(pool.upper())]
+    assert len(seen) == len(set(seen))
+    names = getattr(world, pool)
+    want = {names[n] for n in LISTINGS[pool][persona]}
+    got = {i for i in seen if i <= world.last[pool]}
+    by_id = {v: k for k, v in names.items()}
+    assert got == want, (f"{persona} sees {sorted(by_id.get(i, i) for i in got)}, "
+                         f"expected {sorted(by_id.get(i, i) for i in want)}")
+
+
+def test_listing_agrees_with_info(world):
+    """What a persona lists it can info, and the reverse, for the world's
+    hosts and datastores."""
+    for p in PERSONAS:
+        s = world.session(p)
+        for pool, names in (("host", world.host), ("datastore", world.datastore)):
+            listed = {int(e.findtext("ID")) for e in
+                      xml(s.ok(f"one.{pool}pool.info")).findall(pool.upper())}
+            for oid in names.values():
+                assert (s.call(f"one.{pool}.info", oid)[0] is True) == (oid in listed), \
+                    (p, pool, oid)
+
+
+# ---- scenarios the matrix cannot express ----------------------------------------------
+
+def test_exadmin_loses_rights_at_once(make_oned):
+    """one#6993: after deladmin the same session (password or token) loses
+    the admin's rights on its next call, with no new login."""
+    d = make_oned()
+    a = d.admin
+    g = a.ok("one.group.allocate", "team")
+    boss = a.ok("one.user.allocate", "boss", PW, "core", [g])
+    member = a.ok("one.user.allocate", "member", PW, "core", [g])
+    a.ok("one.group.addadmin", g, boss)
+    s = d.proxy("boss", PW)
+    token = s.ok("one.user.login", "boss", "", 3600, -1)
+    sessions = [s, d.proxy("boss", token)]
+
+    admin_rules = {f"#{boss} USER/@{g} USE+MANAGE+ADMIN+CREATE *",
+                   f"#{boss} VM+NET+IMAGE+TEMPLATE+DOCUMENT+SECGROUP+VROUTER+VMGROUP+BACKUPJOB"
+                   f"/@{g} USE+MANAGE *",
+                   f"#{boss} VROUTER/* CREATE *",
+                   f"#{boss} GROUP/#{g} MANAGE *"}
+    assert admin_rules <= acl_strings(a)
+    for x in sessions:
+        assert x.ok("one.user.info", member)
+        x.ok("one.user.update", member, TMPL, 1)
+        x.ok("one.group.update", g, TMPL, 1)
+        assert {int(e.findtext("ID")) for e in
+                xml(x.ok("one.userpool.info")).findall("USER")} == {boss, member}
+
+    a.ok("one.group.deladmin", g, boss)
+    assert not acl_naming(a, f"#{boss}")
+    assert ids(xml(a.ok("one.group.info", g)), "ADMINS") == []
+    for x in sessions:
+        code, msg = x.fail("one.user.info", member)
+        assert code == AUTHORIZATION and "Not authorized to perform USE USER" in msg
+        code, msg = x.fail("one.user.update", member, TMPL, 1)
+        assert code == AUTHORIZATION and "Not authorized to perform MANAGE USER" in msg
+        code, msg = x.fail("one.group.update", g, TMPL, 1)
+        assert code == AUTHORIZATION and "Not authorized to perform MANAGE GROUP" in msg
+        code, msg = x.fail("one.user.allocate", "another", PW, "core", [g])
+        assert code == AUTHORIZATION and "CREATE USER" in msg
+        assert [int(e.findtext("ID")) for e in
+                xml(x.ok("one.userpool.info")).findall("USER")] == [boss]
+        # Still a member: it sees its group and itself.
+        assert x.ok("one.group.info", g)
+        assert x.ok("one.user.info", -1)
+
+
+def test_admin_of_a_secondary_group_creates_users_acting_in_it(make_oned):
+    """§2.3: the CREATE check uses the caller's (effective) group; a member
+    of G1 that administers G2 adds users to G2 with a session scoped to G2."""
+    d = make_oned()
+    a = d.admin
+    g1 = a.ok("one.group.allocate", "home")
+    g2 = a.ok("one.group.allocate", "managed")
+    boss = a.ok("one.user.allocate", "boss", PW, "core", [g1, g2])
+    a.ok("one.group.addadmin", g2, boss)
+    s = d.proxy("boss", PW)
+    for groups in ([g2], [], [g1]):
+        code, msg = s.fail("one.user.allocate", "newbie", PW, "core", groups)
+        assert code == AUTHORIZATION, msg
+        assert msg == f"[one.user.allocate] User [{boss}] : Not authorized to perform CREATE USER."
+    scoped = d.proxy("boss", s.ok("one.user.login", "boss", "", 3600, g2))
+    uid = scoped.ok("one.user.allocate", "newbie", PW, "core", [g2])
+    assert xml(a.ok("one.user.info", uid)).findtext("GID") == str(g2)
+    uid = scoped.ok("one.user.allocate", "newbie2", PW, "core", [])
+    assert xml(a.ok("one.user.info", uid)).findtext("GID") == str(g2)
+    # Not into its other group, which it does not administer.
+    code, msg = scoped.fail("one.user.allocate", "newbie3", PW, "core", [g1])
+    assert code == AUTHORIZATION and "MANAGE GROUP" in msg
+
+
+def test_group_admin_cannot_become_oneadmin(make_oned):
+    """A server account (driver server_cipher) may act as any user, oneadmin
+    included ("server:oneadmin:secret", §1.4); a group admin, which has
+    USER:ADMIN on its group's users and on itself, must not be able to make
+    one, or it would be oneadmin."""
+    d = make_oned()
+    a = d.admin
+    g = a.ok("one.group.allocate", "team")
+    boss = a.ok("one.user.allocate", "boss", PW, "core", [g])
+    member = a.ok("one.user.allocate", "member", PW, "core", [g])
+    a.ok("one.group.addadmin", g, boss)
+    s = d.proxy("boss", PW)
+    for uid in (boss, member):
+        code, msg = s.fail("one.user.chauth", uid, "server_cipher", "srv")
+        assert code == AUTHORIZATION and SERVER_ONLY in msg
+    code, msg = s.fail("one.user.allocate", "srv", "srv", "server_cipher", [g])
+    assert code == AUTHORIZATION and SERVER_ONLY in msg
+    for who in ("boss", "member"):
+        assert d.call("one.user.info", -1, auth=f"{who}:oneadmin:srv")[0] is False
+    # It still manages ordinary credentials of its users.
+    s.ok("one.user.chauth", member, "core", "new")
+    s.ok("one.user.passwd", member, "newer")
+    # A server account oneadmin puts in the group is out of the admin's reach,
+    # and speaks for nobody: only server accounts of the oneadmin group may.
+    srv = a.ok("one.user.allocate", "srv", "srv", "server_cipher", [g])
+    assert d.call("one.user.info", -1, auth="srv:srv")[0] is True
+    assert d.call("one.user.info", -1, auth="srv:member:srv")[0] is False
+    for call in (("one.user.passwd", srv, "mine"), ("one.user.chauth", srv, "core", "mine")):
+        code, msg = s.fail(*call)
+        assert code == AUTHORIZATION and SERVER_ONLY in msg
+    assert d.call("one.user.info", -1, auth="srv:oneadmin:mine")[0] is False
+    assert d.call("one.user.info", -1, auth="srv:mine")[0] is False
+
+
+def test_leaving_the_group_ends_being_its_admin(make_oned):
+    d = make_oned()
+    a = d.admin
+    g = a.ok("one.group.allocate", "team")
+    boss = a.ok("one.user.allocate", "boss", PW, "core", [g])
+    member = a.ok("one.user.allocate", "member", PW, "core", [g])
+    a.ok("one.group.addadmin", g, boss)
+    s = d.proxy("boss", PW)
+    assert s.ok("one.user.info", member)
+    a.ok("one.user.chgrp", boss, 1)
+    assert not acl_naming(a, f"#{boss}")
+    assert ids(xml(a.ok("one.group.info", g)), "ADMINS") == []
+    assert s.fail("one.user.info", member)[0] == AUTHORIZATION
+
+
+def test_deleting_a_group_removes_its_rules(make_oned):
+    d = make_oned()
+    a = d.admin
+    g = a.ok("one.group.allocate", "doomed")
+    keep = a.ok("one.group.allocate", "keeper")
+    uid = a.ok("one.user.allocate", "boss", PW, "core", [g])
+    a.ok("one.group.addadmin", g, uid)
+    # What `onegroup create` adds, a rule naming the group as a resource, and
+    # a second VDC.
+    a.ok("one.acl.addrule", f"{GROUP | g:x}", f"{T_VM | ANY:x}", "8")
+    a.ok("one.acl.addrule", f"{GROUP | keep:x}", f"{T_VM | GROUP | g:x}", "1")
+    v = a.ok("one.vdc.allocate", "NAME=second")
+    a.ok("one.vdc.addgroup", v, g)
+    hx = a.ok("one.host.allocate", "hx", "kvm", "kvm", -1)
+    a.ok("one.vdc.addhost", v, 0, hx)
+
+    before = acl_naming(a, f"@{g}")
+    assert {f"@{g} HOST/* MANAGE #0", f"@{g} NET/* USE #0", f"@{g} DATASTORE/* USE #0",
+            f"@{g} VM/* CREATE #0", f"@{keep} VM/@{g} USE #0",
+            f"@{g} HOST/#{hx} MANAGE #0", f"#{uid} USER/@{g} USE+MANAGE+ADMIN+CREATE *"} <= before
+
+    assert a.fail("one.group.delete", g)[0] == ACTION      # not empty
+    a.ok("one.user.chgrp", uid, 1)
+    a.ok("one.group.delete", g)
+    assert acl_naming(a, f"@{g}") == set()
+    assert not acl_naming(a, f"#{uid}")
+    for vid in (0, v):
+        assert g not in ids(xml(a.ok("one.vdc.info", vid)), "GROUPS")
+    # The other group's VDC 0 rules are untouched.
+    assert f"@{keep} HOST/* MANAGE #0" in acl_strings(a)
+
+
+def test_rules_shared_by_two_vdcs_are_reference_counted(make_oned):
+    """§6.2: both VDCs generate `@G HOST/%C MANAGE #0`; it is stored once and
+    stays until the group leaves the second VDC."""
+    d = make_oned()
+    a = d.admin
+    g = a.ok("one.group.allocate", "twice")
+    c = a.ok("one.cluster.allocate", "both")
+    va = a.ok("one.vdc.allocate", "NAME=va")
+    vb = a.ok("one.vdc.allocate", "NAME=vb")
+    generated = [f"@{g} HOST/%{c} MANAGE #0", f"@{g} NET/%{c} USE #0",
+                 f"@{g} DATASTORE/%{c} USE #0"]
+
+    def strings():
+        return [x.findtext("STRING") for x in xml(a.ok("one.acl.info")).findall("ACL")]
+
+    for v in (va, vb):
+        a.ok("one.vdc.addgroup", v, g)
+        a.ok("one.vdc.addcluster", v, 0, c)
+    for s in generated:
+        assert strings().count(s) == 1, s
+
+    a.ok("one.vdc.delgroup", va, g)
+    assert set(generated) <= set(strings())
+    a.ok("one.vdc.delgroup", vb, g)
+    assert not set(generated) & set(strings())
+
+    # The same through the cluster entries, in the other order.
+    for v in (va, vb):
+        a.ok("one.vdc.delcluster", v, 0, c)
+        a.ok("one.vdc.addgroup", v, g)
+    assert not set(generated) & set(strings())
+    for v in (vb, va):
+        a.ok("one.vdc.addcluster", v, 0, c)
+    a.ok("one.vdc.delcluster", vb, 0, c)
+    assert set(generated) <= set(strings())
+    a.ok("one.vdc.delcluster", va, 0, c)
+    assert not set(generated) & set(strings())
+    # VDC 0's rules for the group never moved.
+    assert f"@{g} HOST/* MANAGE #0" in strings()
+
+
+def test_undedicate_restores_the_default_vdc(make_oned):
+    d = make_oned()
+    a = d.admin
+    t = a.ok("one.group.allocate", "tenant")
+    a.ok("one.user.allocate", "tu", PW, "core", [t])
+    tu = d.proxy("tu", PW)
+    h0, h1, h2 = (a.ok("one.host.allocate", h, "kvm", "kvm", -1) for h in ("h0", "h1", "h2"))
+
+    def vdc0():
+        v = xml(a.ok("one.vdc.info", 0))
+        return ids(v, "GROUPS"), [(int(e.findtext("ZONE_ID")), int(e.findtext("CLUSTER_ID")))
+                                  for e in v.findall("CLUSTERS/CLUSTER")]
+
+    def hosts_seen():
+        return {int(e.findtext("ID")) for e in xml(tu.ok("one.hostpool.info")).findall("HOST")}
+
+    everything = {f"@{t} HOST/* MANAGE #0", f"@{t} NET/* USE #0", f"@{t} DATASTORE/* USE #0",
+                  "@1 HOST/* MANAGE #0", "@1 NET/* USE #0", "@1 DATASTORE/* USE #0"}
+    assert vdc0() == ([1, t], [(0, -10)])
+    assert everything <= acl_strings(a)
+    assert hosts_seen() == set()
+
+    c = a.ok("one.cluster.dedicate", -1, t, f"{h1},{h2}")
+    vt = vdc_by_name(a, "tenant")
+    dedicated = {f"@{t} HOST/%{c} USE #0", f"@{t} HOST/%{c} MANAGE #0",
+                 f"@{t} NET/%{c} USE #0", f"@{t} DATASTORE/%{c} USE #0"}
+    shared = {"@1 HOST/%0 MANAGE #0", "@1 NET/%0 USE #0", "@1 DATASTORE/%0 USE #0"}
+    rules = acl_strings(a)
+    assert dedicated | shared <= rules
+    assert not everything & rules
+    assert vdc0() == ([1], [(0, 0)])
+    v = xml(a.ok("one.vdc.info", vt))
+    assert ids(v, "GROUPS") == [t]
+    assert [e.findtext("CLUSTER_ID") for e in v.findall("CLUSTERS/CLUSTER")] == [str(c)]
+    assert hosts_seen() == {h1, h2}
+    assert d.proxy("tu", PW).fail("one.host.info", h0)[0] == AUTHORIZATION
+
+    a.ok("one.cluster.undedicate", c)
+    rules = acl_strings(a)
+    assert vdc0() == ([1, t], [(0, -10)])
+    assert everything <= rules
+    assert not dedicated & rules
+    assert not shared & rules
+    assert xml(a.ok("one.vdc.info", vt)).findall("CLUSTERS/CLUSTER") == []
+    assert hosts_seen() == set()
