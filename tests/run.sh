@@ -4,7 +4,8 @@
 #   1. build with -Werror, cmocka unit tests
 #   2. integration tests: real oned, Python xmlrpc.client and the CLI
 #   3. the same two tiers built with AddressSanitizer + UBSan
-#   4. oned under valgrind for the core integration scenarios
+#   4. oned under valgrind for the core integration scenarios (incl. the
+#      tenancy ones: dedication, reference-counted rules, group deletion)
 #   5. libFuzzer runs of the XML-RPC, template and ACL rule parsers
 # Ends with one "N passed, N failed" line; exits non-zero on any failure.
 # FUZZ_SECONDS (default 30) sets the length of each fuzz run.
@@ -72,8 +73,8 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 
 step "4. oned under valgrind"
 if [ -x "$ROOT/build/oned/oned" ]; then
-    NUBES_VALGRIND=1 integration build valgrind -k "lifecycle or bad_input or durab" \
-        || tier_fail "valgrind"
+    NUBES_VALGRIND=1 integration build valgrind -k "lifecycle or bad_input or durab or \
+reference_counted or undedicate or deleting_a_group or become_oneadmin" || tier_fail "valgrind"
 fi
 
 step "5. fuzzing (${FUZZ_SECONDS}s per target)"

@@ -84,13 +84,14 @@ oned_ticks() {
 TCK=$(getconf CLK_TCK)
 now_ns() { date +%s%N; }
 
-# Run rpcbench with the given arguments, print its line and oned's CPU use.
+# Run rpcbench with the given arguments (as oneadmin, or as $BENCH_AUTH),
+# print its line and oned's CPU use.
 # $1: "rate" (CPU as % of one core) or "percall:N" (CPU ms per call over N calls).
 bench() {
     local how=$1 out rc=0 t0 c0 t1 c1
     shift
     t0=$(now_ns) c0=$(oned_ticks)
-    out=$("$RPCBENCH" "$@" -p "$PORT" -a "$AUTH") || rc=$?
+    out=$("$RPCBENCH" "$@" -p "$PORT" -a "${BENCH_AUTH:-$AUTH}") || rc=$?
     t1=$(now_ns) c1=$(oned_ticks)
     echo "$out"
     if ((rc)); then
@@ -161,9 +162,9 @@ echo "-- tenancy: $USERS ACL rules, then listings and checks as a member of the 
 echo "                      (rule k: USE on one user, for the users group or for one user)"
 bench percall:"$USERS" fill -k acl -n "$USERS" -c 8
 echo "   one.userpool.info as benchuser2 (group users): the view sees $((USERS / 2)) users by rule"
-"$RPCBENCH" time -n 20 -m one.userpool.info -p "$PORT" -a benchuser2:pw || failures=$((failures + 1))
+BENCH_AUTH=benchuser2:pw bench percall:20 time -n 20 -m one.userpool.info
 echo "   one.user.info(5) as benchuser2, allowed by the rule @1 USER/#5 among $USERS"
-"$RPCBENCH" call -c 8 -d "$SECS" -m one.user.info -i 5 -p "$PORT" -a benchuser2:pw || failures=$((failures + 1))
+BENCH_AUTH=benchuser2:pw bench rate call -c 8 -d "$SECS" -m one.user.info -i 5
 echo
 
 echo "-- ACL engine alone, in process (no oned): one check, and a pool listing's filter"
