@@ -354,7 +354,8 @@ static int nb_cluster_dedicate(nb_call *c)
 /* ---- undedicate --------------------------------------------------------- */
 
 typedef struct nb_owned_ctx {
-    int gid;                    /* -1: any group */
+    const char *attr;           /* NB_DEDICATED_GROUP or NB_DEDICATED_VDC */
+    int id;                     /* -1: any */
     int except;                 /* cluster not to count */
     int found;
 } nb_owned_ctx;
@@ -362,17 +363,19 @@ typedef struct nb_owned_ctx {
 static int nb_find_dedicated(nb_txn *t, nb_object *cl, void *ctx)
 {
     nb_owned_ctx *oc = ctx;
-    int owner = nb_cluster_dedicated_group(cl);
+    const char *v = nb_tmpl_get(&cl->tmpl, oc->attr);
+    long long id;
     (void)t;
-    if (cl->oid == oc->except || owner < 0 || (oc->gid >= 0 && owner != oc->gid))
+    if (cl->oid == oc->except || nb_cluster_dedicated_group(cl) < 0 || !v ||
+        nb_parse_ll(v, &id) < 0 || (oc->id >= 0 && id != oc->id))
         return 0;
     oc->found = cl->oid;
     return 1;
 }
 
-int nb_dedicated_cluster(nb_txn *t, int gid, int except)
+int nb_dedicated_cluster(nb_txn *t, const char *attr, int id, int except)
 {
-    nb_owned_ctx oc = { gid, except, -1 };
+    nb_owned_ctx oc = { attr, id, except, -1 };
     nb_txn_foreach(t, &nb_cluster_kind, nb_find_dedicated, &oc);
     return oc.found;
 }
@@ -440,11 +443,11 @@ static int nb_cluster_undedicate(nb_call *c)
 
     nb_dedicate_mark(c->txn, cid, -1, -1);
 
-    rc.collapse = nb_dedicated_cluster(c->txn, -1, cid) < 0;
+    rc.collapse = nb_dedicated_cluster(c->txn, NB_DEDICATED_GROUP, -1, cid) < 0;
     nb_txn_foreach(c->txn, &nb_vdc_kind, nb_reshare_in_vdc, &rc);
     /* A tenant with nothing dedicated left is an ordinary group again. */
     if ((g = nb_txn_get(c->txn, &nb_group_kind, gid)) &&
-        nb_dedicated_cluster(c->txn, gid, cid) < 0 &&
+        nb_dedicated_cluster(c->txn, NB_DEDICATED_GROUP, gid, cid) < 0 &&
         (vdc0 = nb_txn_get(c->txn, &nb_vdc_kind, NB_VDC_DEFAULT)))
         nb_tenancy_vdc_add_group(c->txn, vdc0, g->oid);
     nb_reply_int(c, cid);

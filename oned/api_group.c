@@ -37,7 +37,7 @@ static int nb_group_delete(nb_call *c)
     nb_model_group_members(c->model, c->obj->oid, &members);
     if (members > 0)
         return nb_fail(c, NB_E_ACTION, c->obj->oid, "Group %d is not empty.", c->obj->oid);
-    if ((cid = nb_dedicated_cluster(c->txn, c->obj->oid, -1)) >= 0)
+    if ((cid = nb_dedicated_cluster(c->txn, NB_DEDICATED_GROUP, c->obj->oid, -1)) >= 0)
         return nb_fail(c, NB_E_ACTION, c->obj->oid, "Group %d has the dedicated cluster %d: "
                        "undedicate it first.", c->obj->oid, cid);
     nb_tenancy_group_deleted(c->txn, c->obj->oid);

@@ -4,6 +4,7 @@
 #include "oned/api.h"
 #include "oned/cluster.h"
 #include "oned/datastore.h"
+#include "oned/dedicate.h"
 #include "oned/group.h"
 #include "oned/host.h"
 #include "oned/tenancy.h"
@@ -46,9 +47,13 @@ static int nb_vdc_allocate(nb_call *c)
 static int nb_vdc_delete(nb_call *c)
 {
     const nb_vdc *v = nb_vdc_cof(c->obj);
+    int cid;
 
     if (c->obj->oid < NB_FIRST_VDC)
         return nb_fail(c, NB_E_ACTION, c->obj->oid, "System VDCs cannot be deleted.");
+    if ((cid = nb_dedicated_cluster(c->txn, NB_DEDICATED_VDC, c->obj->oid, -1)) >= 0)
+        return nb_fail(c, NB_E_ACTION, c->obj->oid, "VDC %d holds the dedicated cluster %d: "
+                       "undedicate it first.", c->obj->oid, cid);
     for (size_t i = 0; i < v->ngroups; i++)
         nb_tenancy_vdc_group(c->txn, v, v->groups[i], false);
     nb_txn_delete(c->txn, c->obj);

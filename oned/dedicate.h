@@ -27,7 +27,8 @@ void nb_dedicate_cluster_created(nb_txn *t, const nb_object *cluster);
 /* A host moved into cluster: if the cluster is dedicated, other VDCs lose
  * their entries for the host. */
 void nb_dedicate_host_added(nb_txn *t, const nb_object *cluster, int host);
-/* A cluster dedicated to gid (-1: to anyone) other than `except`, or -1. */
-int nb_dedicated_cluster(nb_txn *t, int gid, int except);
+/* A dedicated cluster other than `except` whose attr (NB_DEDICATED_GROUP or
+ * NB_DEDICATED_VDC) is id (-1: any dedicated cluster), or -1. */
+int nb_dedicated_cluster(nb_txn *t, const char *attr, int id, int except);
 
 #endif

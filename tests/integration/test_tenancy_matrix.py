@@ -813,7 +813,7 @@ def test_undedicate_restores_the_default_vdc(make_oned):
     d = make_oned()
     a = d.admin
     t = a.ok("one.group.allocate", "tenant")
-    a.ok("one.user.allocate", "tu", PW, "core", [t])
+    tu_id = a.ok("one.user.allocate", "tu", PW, "core", [t])
     tu = d.proxy("tu", PW)
     h0, h1, h2 = (a.ok("one.host.allocate", h, "kvm", "kvm", -1) for h in ("h0", "h1", "h2"))
 
@@ -846,6 +846,16 @@ def test_undedicate_restores_the_default_vdc(make_oned):
     assert hosts_seen() == {h1, h2}
     assert d.proxy("tu", PW).fail("one.host.info", h0)[0] == AUTHORIZATION
 
+    # A cluster created now is shared: VDC 0 gets it at once.
+    c2 = a.ok("one.cluster.allocate", "later")
+    assert vdc0() == ([1], [(0, 0), (0, c2)])
+    # The dedication holds its group and VDC: neither can go first.
+    a.ok("one.user.delete", tu_id)
+    code, msg = a.fail("one.group.delete", t)
+    assert code == ACTION and f"dedicated cluster {c}" in msg
+    code, msg = a.fail("one.vdc.delete", vt)
+    assert code == ACTION and f"dedicated cluster {c}" in msg
+
     a.ok("one.cluster.undedicate", c)
     rules = acl_strings(a)
     assert vdc0() == ([1, t], [(0, -10)])
@@ -853,4 +863,5 @@ def test_undedicate_restores_the_default_vdc(make_oned):
     assert not dedicated & rules
     assert not shared & rules
     assert xml(a.ok("one.vdc.info", vt)).findall("CLUSTERS/CLUSTER") == []
-    assert hosts_seen() == set()
+    a.ok("one.group.delete", t)
+    a.ok("one.vdc.delete", vt)
