@@ -20,7 +20,8 @@
 #include "cli/client.h"
 #include "cli/output.h"
 
-#define CLI_OBJECTS(X) X(user) X(group) X(zone) X(acl) X(vdc) X(cluster) X(host) X(datastore)
+#define CLI_OBJECTS(X) X(user) X(group) X(zone) X(acl) X(vdc) X(cluster) X(host) X(datastore) \
+    X(template)
 
 #define CLI_COUNT_OBJECT(o) +1
 enum { CLI_NOBJECTS = 0 CLI_OBJECTS(CLI_COUNT_OBJECT) };
@@ -133,6 +134,9 @@ int cli_resolve(cli_ctx *ctx, const cli_object *obj, const char *arg, int *id);
 int cli_each_id(cli_ctx *ctx, size_t from, int (*fn)(cli_ctx *ctx, int id));
 /* A comma-separated list of ids or names (GROUP lists); *ids is allocated. */
 int cli_resolve_list(cli_ctx *ctx, const cli_object *obj, const char *arg, int **ids, size_t *n);
+/* The text of FILE, or of stdin for "-" (allocated); NULL with the error
+ * recorded. */
+char *cli_read_input(const char *file);
 /* Parse an integer option value ("--time"), recording an error if invalid. */
 int cli_opt_int(const cli_ctx *ctx, const char *name, int dflt, int *out);
 /* one.acl.addrule with r's four words as hex strings (lowercase, no 0x, as

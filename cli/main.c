@@ -451,22 +451,26 @@ static char *read_stdin(size_t *len)
     return nb_buf_steal(&b, len);
 }
 
+char *cli_read_input(const char *file)
+{
+    bool in = strcmp(file, "-") == 0;
+    size_t len;
+    char *text = in ? read_stdin(&len) : nb_read_file(file, &len);
+
+    if (!text)
+        cli_error("Cannot read %s: %s", in ? "standard input" : file, strerror(errno));
+    return text;
+}
+
 int cli_run_update(cli_ctx *ctx)
 {
-    const char *file = ctx->args.pos[1];
     char *method = cli_method(ctx->obj, "update", false);
     char *text = NULL;
-    size_t len = 0;
     int id, ret = -1;
 
-    if (cli_resolve(ctx, ctx->obj, ctx->args.pos[0], &id) < 0)
+    if (cli_resolve(ctx, ctx->obj, ctx->args.pos[0], &id) < 0 ||
+        !(text = cli_read_input(ctx->args.pos[1])))
         goto cleanup;
-    text = strcmp(file, "-") == 0 ? read_stdin(&len) : nb_read_file(file, &len);
-    if (!text) {
-        cli_error("Cannot read %s: %s", strcmp(file, "-") == 0 ? "standard input" : file,
-                  strerror(errno));
-        goto cleanup;
-    }
     ret = cli_call(ctx->client, NULL, method, "isi", id, text,
                    cli_opt_has(&ctx->args, "append") ? 1 : 0);
  cleanup:

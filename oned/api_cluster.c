@@ -16,7 +16,7 @@ static int nb_cluster_allocate(nb_call *c)
     nb_object *o;
 
     if (nb_gate_check_create(c, &nb_cluster_kind, c->subj.gid) < 0 ||
-        nb_api_check_name(c, &nb_cluster_kind, name, false, -1) < 0)
+        nb_api_check_name(c, &nb_cluster_kind, name, -1) < 0)
         return -1;
     o = nb_cluster_new(nb_txn_next_oid(c->txn, &nb_cluster_kind, NB_FIRST_CLUSTER), name);
     nb_txn_insert(c->txn, o);

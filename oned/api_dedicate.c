@@ -216,7 +216,7 @@ static int nb_dedicate_vdc(nb_dedication *d)
         return nb_gate_check(c, f.found, NB_OP_ADMIN);
     }
     if (nb_gate_check_create(c, &nb_vdc_kind, c->subj.gid) < 0 ||
-        nb_api_check_name(c, &nb_vdc_kind, d->group->name, false, -1) < 0)
+        nb_api_check_name(c, &nb_vdc_kind, d->group->name, -1) < 0)
         return -1;
     v = nb_vdc_new(nb_txn_next_oid(c->txn, &nb_vdc_kind, NB_FIRST_VDC), d->group->name);
     nb_txn_insert(c->txn, v);
@@ -275,7 +275,7 @@ static int nb_dedicate_cluster(nb_dedication *d, int cid, const nb_object **host
     }
     name = nb_asprintf("%s-dedicated", d->group->name);
     if (nb_gate_check_create(c, &nb_cluster_kind, c->subj.gid) < 0 ||
-        nb_api_check_name(c, &nb_cluster_kind, name, false, -1) < 0)
+        nb_api_check_name(c, &nb_cluster_kind, name, -1) < 0)
         goto cleanup;
     cl = nb_cluster_new(nb_txn_next_oid(c->txn, &nb_cluster_kind, NB_FIRST_CLUSTER), name);
     nb_txn_insert(c->txn, cl);

@@ -17,7 +17,7 @@ static int nb_group_allocate(nb_call *c)
     nb_object *o;
 
     if (nb_gate_check_create(c, &nb_group_kind, c->subj.gid) < 0 ||
-        nb_api_check_name(c, &nb_group_kind, name, false, -1) < 0)
+        nb_api_check_name(c, &nb_group_kind, name, -1) < 0)
         return -1;
     o = nb_group_new(nb_txn_next_oid(c->txn, &nb_group_kind, NB_FIRST_GROUP), name);
     nb_txn_insert(c->txn, o);

@@ -25,7 +25,7 @@ static int nb_host_allocate(nb_call *c)
     if (!(cl = nb_txn_get(c->txn, &nb_cluster_kind, cid)))
         return nb_fail_missing(c, &nb_cluster_kind, cid);
     if (nb_gate_check(c, cl, NB_OP_ADMIN) < 0 ||
-        nb_api_check_name(c, &nb_host_kind, name, false, -1) < 0)
+        nb_api_check_name(c, &nb_host_kind, name, -1) < 0)
         return -1;
     if (!*im || !*vmm)
         return nb_fail(c, NB_E_INTERNAL, -1, "The host needs an information driver (IM_MAD) "

@@ -96,7 +96,7 @@ static int nb_user_allocate(nb_call *c)
      * adds users while acting in its group, and nobody learns which names
      * exist before being authorized. */
     if (nb_gate_check_create(c, &nb_user_kind, c->subj.gid) < 0 ||
-        nb_api_check_name(c, &nb_user_kind, name, false, -1) < 0)
+        nb_api_check_name(c, &nb_user_kind, name, -1) < 0)
         return -1;
     if (!nb_driver_known(driver))
         return nb_fail(c, NB_E_INTERNAL, -1, "Authentication driver \"%s\" is not enabled "

@@ -31,7 +31,7 @@ static int nb_vdc_allocate(nb_call *c)
         nb_fail(c, NB_E_INTERNAL, -1, "No NAME in template for VDC.");
         goto cleanup;
     }
-    if (nb_api_check_name(c, &nb_vdc_kind, name, true, -1) < 0)
+    if (nb_api_check_name(c, &nb_vdc_kind, name, -1) < 0)
         goto cleanup;
     o = nb_vdc_new(nb_txn_next_oid(c->txn, &nb_vdc_kind, NB_FIRST_VDC), name);
     nb_tmpl_remove(&t, "NAME");

@@ -23,6 +23,7 @@ typedef struct nb_config {
     int log_level;              /* LOG/DEBUG_LEVEL 0..3 */
     char *log_system;           /* LOG/SYSTEM: "file" or "std" */
     int rpc_threads;            /* RPC_THREADS (0 = number of cores) */
+    int driver_threads;         /* DRIVER_THREADS: driver operations at once */
     int max_conn;               /* MAX_CONN */
     int keepalive_timeout;      /* KEEPALIVE_TIMEOUT seconds */
     long long message_size;     /* MESSAGE_SIZE bytes: largest request body */

@@ -21,15 +21,7 @@ static void nb_datastore_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode 
     const nb_datastore *d = nb_datastore_cof(o);
 
     nb_buf_adds(b, "<DATASTORE>");
-    nb_buf_elem_int(b, "ID", o->oid);
-    nb_buf_elem_int(b, "UID", o->uid);
-    nb_buf_elem_int(b, "GID", o->gid);
-    /* Names follow renames of the owner: resolved, never stored. */
-    if (mode != NB_XML_STORE) {
-        nb_buf_elem_text(b, "UNAME", nb_model_user_name(m, o->uid));
-        nb_buf_elem_text(b, "GNAME", nb_model_group_name(m, o->gid));
-    }
-    nb_buf_elem_text(b, "NAME", o->name);
+    nb_model_xml_owned(b, o, mode, m);
     nb_xml_permissions(b, o->perms);
     nb_buf_elem_cdata(b, "DS_MAD", d->ds_mad);
     nb_buf_elem_cdata(b, "TM_MAD", d->tm_mad);

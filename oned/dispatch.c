@@ -24,6 +24,8 @@ static const nb_method *const nb_method_tables[] = {
     nb_api_dedicate_methods,
     nb_api_host_methods,
     nb_api_datastore_methods,
+    nb_api_vm_methods,
+    nb_api_template_methods,
 };
 
 static nb_hash nb_methods;

@@ -141,6 +141,8 @@ extern const nb_method nb_api_cluster_methods[];
 extern const nb_method nb_api_dedicate_methods[];
 extern const nb_method nb_api_host_methods[];
 extern const nb_method nb_api_datastore_methods[];
+extern const nb_method nb_api_vm_methods[];
+extern const nb_method nb_api_template_methods[];
 
 /* Lookup (tests, introspection). */
 const nb_method *nb_method_find(const char *name);

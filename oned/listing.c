@@ -53,13 +53,14 @@ void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
     for (size_t n = first; n < p->n && left != 0; n++) {
         /* Walk [first, p->n) forwards or backwards without a second loop. */
         const nb_object *o = p->objs[desc ? p->n - 1 - (n - first) : n];
-        if (o->oid < lo || (hi >= 0 && o->oid > hi) || !nb_list_match(c, &v, o, q->filter))
+        if (o->oid < lo || (hi >= 0 && o->oid > hi) || !nb_list_match(c, &v, o, q->filter) ||
+            (q->keep && !q->keep(o, q->keep_ctx)))
             continue;
         if (skip > 0) {
             skip--;
             continue;
         }
-        k->to_xml(o, b, NB_XML_POOL, c->model);
+        k->to_xml(o, b, q->extended ? NB_XML_INFO : NB_XML_POOL, c->model);
         if (left > 0)
             left--;
     }

@@ -13,6 +13,10 @@ typedef struct nb_list_query {
     int filter;         /* -4 group, -3 mine, -2 all, -1 mine+group, >=0 uid */
     int start;          /* -1 or first id / page offset */
     int end;            /* -1, last id, or < -1: page size -end */
+    bool extended;      /* full documents (vmpool.infoextended), not pool ones */
+    /* Optional further condition (vmpool.info's state). */
+    bool (*keep)(const nb_object *o, const void *ctx);
+    const void *keep_ctx;
 } nb_list_query;
 
 /* Validate the query; on error sets "Incorrect filter_flag" and returns -1. */

@@ -24,6 +24,7 @@
 #include "oned/config.h"
 #include "oned/layout.h"
 #include "oned/model.h"
+#include "oned/engine.h"
 #include "oned/rpc_server.h"
 #include "oned/store.h"
 
@@ -128,6 +129,7 @@ int main(int argc, char **argv)
     bool model_open = false;
     nb_server_ctx ctx;
     nb_rpc_server *rpc = NULL;
+    nb_engine *engine = NULL;
     char *err = NULL, *conninfo = NULL;
     int opt, ready_fd = -1, pid_fd = -1, ret = 1, sig;
     sigset_t sigs;
@@ -187,6 +189,10 @@ int main(int argc, char **argv)
     model_open = true;
     if (nb_bootstrap(&model, &layout, &err) < 0)
         goto fail;
+    /* Driver work: started before the API, so that steps left in flight by
+     * the last run are queued before any new request. */
+    if (!(engine = nb_engine_start(&model, (size_t)cfg.driver_threads, &err)))
+        goto fail;
 
     ctx.model = &model;
     ctx.auth = nb_auth_new(&model);
@@ -223,6 +229,8 @@ int main(int argc, char **argv)
     ready_fd = -1;
     free(err);
  cleanup:
+    /* Steps in flight finish (and commit) before the model goes. */
+    nb_engine_stop(engine);
     if (model_open)
         nb_model_close(&model);
     nb_store_close(&store);

@@ -12,6 +12,8 @@
 #include "oned/host.h"
 #include "oned/user.h"
 #include "oned/vdc.h"
+#include "oned/vm.h"
+#include "oned/vmtemplate.h"
 #include "oned/zone.h"
 
 static const nb_kind *const nb_model_kinds[NB_POOL_COUNT] = {
@@ -21,6 +23,8 @@ static const nb_kind *const nb_model_kinds[NB_POOL_COUNT] = {
     [NB_POOL_CLUSTER] = &nb_cluster_kind,
     [NB_POOL_HOST] = &nb_host_kind,
     [NB_POOL_DATASTORE] = &nb_datastore_kind,
+    [NB_POOL_TEMPLATE] = &nb_vmtemplate_kind,
+    [NB_POOL_VM] = &nb_vm_kind,
     [NB_POOL_VDC] = &nb_vdc_kind,
     [NB_POOL_ACL] = &nb_acl_kind,
 };
@@ -48,6 +52,18 @@ const char *nb_model_group_name(const nb_model *m, int gid)
 {
     const nb_object *o = nb_pool_get(&m->pools[NB_POOL_GROUP], gid);
     return o ? o->name : "";
+}
+
+void nb_model_xml_owned(nb_buf *b, const nb_object *o, enum nb_xml_mode mode, const nb_model *m)
+{
+    nb_buf_elem_int(b, "ID", o->oid);
+    nb_buf_elem_int(b, "UID", o->uid);
+    nb_buf_elem_int(b, "GID", o->gid);
+    if (mode != NB_XML_STORE) {
+        nb_buf_elem_text(b, "UNAME", nb_model_user_name(m, o->uid));
+        nb_buf_elem_text(b, "GNAME", nb_model_group_name(m, o->gid));
+    }
+    nb_buf_elem_text(b, "NAME", o->name);
 }
 
 void nb_model_rdlock(nb_model *m)

@@ -26,6 +26,8 @@ enum nb_pool_id {
     NB_POOL_CLUSTER,
     NB_POOL_HOST,
     NB_POOL_DATASTORE,
+    NB_POOL_TEMPLATE,
+    NB_POOL_VM,
     NB_POOL_VDC,
     NB_POOL_ACL,
     NB_POOL_COUNT
@@ -46,6 +48,7 @@ struct nb_model {
     struct nb_members *members;
     size_t nmembers;
     int zone_id;            /* this zone (0) */
+    struct nb_engine *engine;   /* runs driver steps; NULL when none (unit tests) */
 };
 
 /* Load every pool from the store. */
@@ -58,6 +61,11 @@ const nb_pool *nb_model_cpool(const nb_model *m, const nb_kind *k);
 /* Names for documents (UNAME/GNAME); "" when unknown. */
 const char *nb_model_user_name(const nb_model *m, int uid);
 const char *nb_model_group_name(const nb_model *m, int gid);
+
+/* ID, UID, GID, UNAME, GNAME, NAME: how every owned object's document
+ * starts.  The names are resolved, never stored (they follow renames of the
+ * owner), so NB_XML_STORE leaves them out and m may be NULL there. */
+void nb_model_xml_owned(nb_buf *b, const nb_object *o, enum nb_xml_mode mode, const nb_model *m);
 
 /* Users in group gid (sorted ids); NULL with *n = 0 when none. */
 const int *nb_model_group_members(const nb_model *m, int gid, size_t *n);

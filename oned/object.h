@@ -37,6 +37,8 @@ typedef struct nb_kind {
     const char *pool_root;  /* "USER_POOL" */
     uint64_t acl_type;      /* NB_ACL_USER */
     bool unique_names;      /* names unique across the pool */
+    bool owner_unique_names; /* names unique among one owner's objects */
+    bool spaced_names;      /* names may contain spaces (rename checks) */
     size_t size;            /* sizeof the concrete struct */
 
     /* Free kind-specific members (not the nb_object part). */
@@ -67,10 +69,13 @@ struct nb_object {
     int gid;            /* group (-1 for unowned kinds) */
     nb_perms perms;
     int lock;           /* 0 none, 1 USE, 2 MANAGE, 3 ADMIN (lockable kinds) */
+    int lock_owner;     /* uid that set the lock (-1 when unlocked) */
+    long long lock_time; /* when it was set, epoch seconds */
     nb_tmpl tmpl;       /* user-visible TEMPLATE */
 };
 
-/* Allocate a zeroed object of kind k (tmpl initialised, lock 0, ids -1). */
+/* Allocate a zeroed object of kind k (tmpl initialised, lock 0, ids and
+ * lock owner -1). */
 nb_object *nb_object_new(const nb_kind *k);
 void nb_object_free(nb_object *o);
 /* Deep copy through the store document: one code path for clone and load. */
@@ -87,6 +92,11 @@ void nb_xml_permissions(nb_buf *b, nb_perms p);
  * any of its nine members is not 0 or 1 (*out untouched). */
 int nb_xml_read_permissions(const xmlNode *node, nb_perms *out);
 void nb_xml_ids(nb_buf *b, const char *name, const int *ids, size_t n);
+/* LOCK of lockable kinds, written only while locked (reference §3.0). */
+void nb_xml_lock(nb_buf *b, const nb_object *o);
+/* Read back an optional LOCK child: 0 (absent: unlocked), or -1 if it is
+ * malformed. */
+int nb_xml_read_lock(nb_object *o, const xmlNode *node);
 
 /* Reading stored documents (children of node by name). */
 const xmlNode *nb_xml_child(const xmlNode *node, const char *name);

@@ -100,10 +100,15 @@ typedef struct nb_drop_entry {
     int oid;
 } nb_drop_entry;
 
+typedef struct nb_named_object {
+    uint64_t type;
+    int oid;
+} nb_named_object;
+
 static bool nb_names_object(const nb_acl_rule *r, const void *ctx)
 {
-    const nb_drop_entry *d = ctx;
-    return nb_acl_rule_names_object(r, nb_tenancy_acl_type(d->type), d->oid);
+    const nb_named_object *n = ctx;
+    return nb_acl_rule_names_object(r, n->type, n->oid);
 }
 
 void nb_tenancy_user_deleted(nb_txn *t, int uid)
@@ -164,5 +169,11 @@ void nb_tenancy_resource_deleted(nb_txn *t, enum nb_vdc_rtype type, int oid)
     nb_txn_foreach(t, &nb_vdc_kind, nb_tenancy_vdc_drop_entry, &d);
     if (type == NB_VDC_CLUSTER)
         nb_acl_purge(t, nb_names_cluster, &oid);
-    nb_acl_purge(t, nb_names_object, &d);
+    nb_tenancy_object_deleted(t, nb_tenancy_acl_type(type), oid);
+}
+
+void nb_tenancy_object_deleted(nb_txn *t, uint64_t acl_type, int oid)
+{
+    nb_named_object n = { acl_type, oid };
+    nb_acl_purge(t, nb_names_object, &n);
 }

@@ -29,6 +29,8 @@ void nb_tenancy_user_deleted(nb_txn *t, int uid);
 void nb_tenancy_group_deleted(nb_txn *t, int gid);
 /* A host, datastore, network or cluster is deleted. */
 void nb_tenancy_resource_deleted(nb_txn *t, enum nb_vdc_rtype type, int oid);
+/* Any other object is deleted: drop the rules naming it (TYPE/#oid). */
+void nb_tenancy_object_deleted(nb_txn *t, uint64_t acl_type, int oid);
 
 /* The ACL resource type of a VDC entry type (NB_ACL_HOST, ...). */
 uint64_t nb_tenancy_acl_type(enum nb_vdc_rtype type);

@@ -12,12 +12,21 @@ typedef struct nb_change {
     nb_object *obj;     /* new version, or NULL: delete */
 } nb_change;
 
+typedef struct nb_hook {
+    void (*fn)(void *arg);
+    void (*drop)(void *arg);
+    void *arg;
+} nb_hook;
+
 struct nb_txn {
     nb_model *m;
     nb_change *ch;
     size_t n;
     size_t cap;
     int last_oid[NB_POOL_COUNT];    /* -2: untouched */
+    nb_hook *hooks;
+    size_t nhooks;
+    size_t hooks_cap;
 };
 
 nb_txn *nb_txn_begin(nb_model *m)
@@ -63,6 +72,29 @@ nb_object *nb_txn_get_by_name(nb_txn *t, const nb_kind *k, const char *name)
     if (o && nb_txn_find(t, k, o->oid))
         return NULL;
     return o;
+}
+
+typedef struct nb_owner_name {
+    int uid;
+    const char *name;
+    nb_object *found;
+} nb_owner_name;
+
+static int nb_txn_owner_name_match(nb_txn *t, nb_object *o, void *ctx)
+{
+    nb_owner_name *q = ctx;
+
+    if (o->uid != q->uid || strcmp(o->name, q->name) != 0)
+        return 0;
+    q->found = o;
+    return 1;
+}
+
+nb_object *nb_txn_get_by_owner_name(nb_txn *t, const nb_kind *k, int uid, const char *name)
+{
+    nb_owner_name q = { uid, name, NULL };
+    nb_txn_foreach(t, k, nb_txn_owner_name_match, &q);
+    return q.found;
 }
 
 static void nb_txn_add(nb_txn *t, const nb_kind *k, int oid, nb_object *obj)
@@ -194,9 +226,24 @@ static int nb_txn_write(nb_store *s, void *ctx, char **err)
     return ret;
 }
 
-static void nb_txn_end(nb_txn *t)
+void nb_txn_on_commit(nb_txn *t, void (*fn)(void *arg), void (*drop)(void *arg), void *arg)
+{
+    nb_grow(&t->hooks, &t->hooks_cap, t->nhooks + 1, sizeof(*t->hooks));
+    t->hooks[t->nhooks++] = (nb_hook){ fn, drop, arg };
+}
+
+/* Release the writer, then run (committed) or drop the hooks: a hook may
+ * start a transaction of its own. */
+static void nb_txn_end(nb_txn *t, bool committed)
 {
     pthread_mutex_unlock(&t->m->writer);
+    for (size_t i = 0; i < t->nhooks; i++) {
+        if (committed)
+            t->hooks[i].fn(t->hooks[i].arg);
+        else if (t->hooks[i].drop)
+            t->hooks[i].drop(t->hooks[i].arg);
+    }
+    free(t->hooks);
     free(t->ch);
     free(t);
 }
@@ -207,7 +254,7 @@ int nb_txn_commit(nb_txn *t, char **err)
     nb_object **old;
 
     if (!nb_txn_dirty(t)) {
-        nb_txn_end(t);
+        nb_txn_end(t, true);
         return 0;
     }
     if (nb_store_transact(m->store, nb_txn_write, t, err) < 0) {
@@ -234,7 +281,7 @@ int nb_txn_commit(nb_txn *t, char **err)
     for (size_t i = 0; i < t->n; i++)
         nb_object_free(old[i]);
     free(old);
-    nb_txn_end(t);
+    nb_txn_end(t, true);
     return 0;
 }
 
@@ -242,5 +289,5 @@ void nb_txn_abort(nb_txn *t)
 {
     for (size_t i = 0; i < t->n; i++)
         nb_object_free(t->ch[i].obj);
-    nb_txn_end(t);
+    nb_txn_end(t, false);
 }

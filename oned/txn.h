@@ -26,6 +26,9 @@ nb_model *nb_txn_model(nb_txn *t);
  * else the published object; NULL if absent or deleted in this txn. */
 nb_object *nb_txn_get(nb_txn *t, const nb_kind *k, int oid);
 nb_object *nb_txn_get_by_name(nb_txn *t, const nb_kind *k, const char *name);
+/* The object of kind k owned by uid and called name, for kinds whose names
+ * are unique per owner (a scan of the pool). */
+nb_object *nb_txn_get_by_owner_name(nb_txn *t, const nb_kind *k, int uid, const char *name);
 
 /*
  * Call fn on every object of kind k as this transaction sees it: published
@@ -50,6 +53,11 @@ int nb_txn_next_oid(nb_txn *t, const nb_kind *k, int floor);
 /* Add a new object (ownership passes to the transaction). */
 void nb_txn_insert(nb_txn *t, nb_object *o);
 void nb_txn_delete(nb_txn *t, const nb_object *o);
+
+/* Run fn(arg) once the transaction has committed, after every lock is
+ * released (start the driver work a change asked for); on abort or a failed
+ * commit, drop(arg) instead.  In commit order of registration. */
+void nb_txn_on_commit(nb_txn *t, void (*fn)(void *arg), void (*drop)(void *arg), void *arg);
 
 /* True when the transaction has changes to commit. */
 bool nb_txn_dirty(const nb_txn *t);

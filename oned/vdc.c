@@ -126,6 +126,7 @@ const nb_kind nb_vdc_kind = {
     .pool_root = "VDC_POOL",
     .acl_type = NB_ACL_VDC,
     .unique_names = true,
+    .spaced_names = true,
     .size = sizeof(nb_vdc),
     .destroy = nb_vdc_destroy,
     .to_xml = nb_vdc_to_xml,

@@ -16,13 +16,18 @@ One world is built through oneadmin (module fixture `world`):
     datastores: cluster 0 holds 1, 2; the tenant's cluster holds 0, 1 (the
                 dedication copies 0-2 there, then 2 leaves it and 0 leaves
                 cluster 0), so %C-scoped visibility shows in the listings
+    VM templates "owned" (owner:G1, 640 um- u-- ---), "private" (stranger:G2,
+                600) and "public" (oneadmin's, 604 um- --- u--); no group
+                has a TEMPLATE CREATE rule (the groups were made through the
+                API, not `onegroup create`), so only oneadmin creates
 
 CASES is the table: one Case per (method, target) with the personas the
 reference allows; test_matrix runs every (case, persona) cell.  Add rows by
 appending to CASES (later: VMs, images, templates).  Write cases either build
 a fresh target through oneadmin per cell (the w.new_* helpers) or are
 idempotent (same template, same name, same bits), so no cell depends on
-another.  A denied cell must fail with AUTHORIZATION and oned's message
+another.  An allowed persona may still meet another refusal (a lock it does
+not own): `allowed_code`, per persona like `deny`.  A denied cell must fail with AUTHORIZATION and oned's message
 "[method] User [uid] : Not authorized to perform <OP> <TYPE>...", the item
 named by `deny` (the first item of the method's rights, §2, the caller
 lacks).
@@ -95,6 +100,7 @@ class World:
         self.vdc = {"default": 0}
         self.datastore = {"system": 0, "default": 1, "files": 2}
         self.zone = {"OpenNebula": 0}
+        self.template = {}
         self.last = {}          # pool -> highest id of the world's objects
         self._sessions = {}
 
@@ -163,9 +169,13 @@ class World:
         a.ok("one.cluster.deldatastore", cid, 2)
         a.ok("one.cluster.deldatastore", 0, 0)
 
+        self.template["owned"] = self.new_template(name="owned")
+        self.template["private"] = self.new_template(self.user["stranger"], self.G2, BITS_600,
+                                                     name="private")
+        self.template["public"] = self.new_template(0, 0, BITS_604, name="public")
+
         for pool in POOLS:
-            root = xml(a.ok(f"one.{pool}pool.info"))
-            self.last[pool] = max(int(e.findtext("ID")) for e in root.findall(pool.upper()))
+            self.last[pool] = max(pool_ids(a, pool))
         self.check()
         return self
 
@@ -231,6 +241,22 @@ class World:
         """A cluster dedicated to a fresh group (with a fresh host)."""
         return self.admin.ok("one.cluster.dedicate", -1, self.new_group(), str(self.new_host()))
 
+    def new_template(self, uid=None, gid=None, bits=None, name=None):
+        """A template of uid (default: owner) in gid (default: G1), perms bits
+        (default 640)."""
+        a = self.admin
+        tid = a.ok("one.template.allocate", f"NAME={name or self.name('tpl')}")
+        a.ok("one.template.chown", tid, self.uid("owner") if uid is None else uid,
+             self.G1 if gid is None else gid)
+        a.ok("one.template.chmod", tid, *(bits or BITS_640))
+        return tid
+
+    def locked_template(self, by="owner"):
+        """A new owner's template (as new_template), locked at USE by `by`."""
+        tid = self.new_template()
+        self.session(by).ok("one.template.lock", tid, 1)
+        return tid
+
     def new_rule(self):
         uid = self.new_user(1)
         return self.admin.ok("one.acl.addrule", f"{INDIVIDUAL | uid:x}", f"{T_ZONE | ANY:x}", "1")
@@ -257,14 +283,16 @@ class Case:
     success, or `allowed_code` when the call then fails for another reason
     (e.g. deleting a non-empty group).  Everyone else gets `code` and a
     message naming `deny` ("OP TYPE", or the text after "User [uid] : "
-    for other refusals; a dict gives it per persona, key None the default).  cleanup(world) runs after every cell through oneadmin."""
+    for other refusals; a dict gives it per persona, key None the default;
+    allowed_code may be such a dict too).  cleanup(world) runs after every
+    cell through oneadmin."""
     method: str
     args: Callable
     allowed: frozenset
     deny: object = None
     label: str = ""
     code: int = AUTHORIZATION
-    allowed_code: int = 0
+    allowed_code: object = 0
     cleanup: Optional[Callable] = None
 
     @property
@@ -272,10 +300,17 @@ class Case:
         return f"{self.method}({self.label})" if self.label else self.method
 
     def denial(self, persona):
-        d = self.deny
-        if isinstance(d, dict):
-            d = d.get(persona, d.get(None))
-        return d
+        return per_persona(self.deny, persona)
+
+    def allowed_result(self, persona):
+        return per_persona(self.allowed_code, persona) or 0
+
+
+def per_persona(value, persona):
+    """value, or for a dict its entry for persona (key None: the default)."""
+    if isinstance(value, dict):
+        return value.get(persona, value.get(None))
+    return value
 
 
 def row(method, args, allowed, deny=None, label="", **kw):
@@ -289,6 +324,15 @@ SERVER_ONLY = "Only administrators may set up server accounts"
 def restore_ds1(w):
     w.admin.ok("one.datastore.chown", 1, w.user["owner"], w.G1)
     w.admin.ok("one.datastore.chmod", 1, 1, 1, 0, 1, 0, 0, 0, 0, 0)
+
+
+BITS_640 = (1, 1, 0, 1, 0, 0, 0, 0, 0)
+BITS_600 = (1, 1, 0, 0, 0, 0, 0, 0, 0)
+BITS_604 = (1, 1, 0, 0, 0, 0, 1, 0, 0)
+
+
+def restore_owned(w):
+    w.admin.ok("one.template.chmod", w.template["owned"], *BITS_640)
 
 
 CASES = [
@@ -501,6 +545,65 @@ CASES = [
     row("one.datastore.chown", lambda w: (1, -1, w.G2), ADMIN,
         {None: "MANAGE DATASTORE", "owner": "USE GROUP"}, label="to G2", cleanup=restore_ds1),
     row("one.datastorepool.info", lambda w: (), ALL),
+
+    # ---- VM templates (§2.8, §4; the group admin's rule gives TEMPLATE/@G1
+    # USE+MANAGE; locks §2.0, §5.3) ----
+    row("one.template.allocate", lambda w: (f"NAME={w.name('tpl')}",), ADMIN, "CREATE TEMPLATE"),
+    row("one.template.info", lambda w: (w.template["owned"],), allow(*G1_MEMBERS),
+        "USE TEMPLATE", label="owned"),
+    row("one.template.info", lambda w: (w.template["private"], False, False), allow("stranger"),
+        "USE TEMPLATE", label="private"),
+    row("one.template.info", lambda w: (w.template["public"],), ALL, label="public"),
+    # info is lock-exempt: a lock hides nothing.
+    row("one.template.info", lambda w: (w.locked_template(),), allow(*G1_MEMBERS),
+        "USE TEMPLATE", label="locked"),
+    row("one.template.update", lambda w: (w.template["owned"], TMPL, 1), allow("owner", "gadmin"),
+        "MANAGE TEMPLATE", label="owned"),
+    row("one.template.update", lambda w: (w.template["private"], TMPL, 1), allow("stranger"),
+        "MANAGE TEMPLATE", label="private"),
+    # A lock refuses whoever asks, oneadmin included, before any right.
+    row("one.template.update", lambda w: (w.locked_template(), TMPL, 1), (),
+        "TEMPLATE is locked.", label="locked"),
+    row("one.template.rename", lambda w: (w.template["owned"], "owned"), allow("owner", "gadmin"),
+        "MANAGE TEMPLATE"),
+    row("one.template.chmod", lambda w: (w.template["owned"], *BITS_640), allow("owner", "gadmin"),
+        "MANAGE TEMPLATE", label="same"),
+    row("one.template.chmod", lambda w: (w.template["owned"], *BITS_640, True),
+        allow("owner", "gadmin"), "MANAGE TEMPLATE", label="recursive"),
+    row("one.template.chmod", lambda w: (w.template["owned"], -1, -1, 1, -1, -1, -1, -1, -1, -1),
+        ADMIN, {None: "MANAGE TEMPLATE", "owner": "ADMIN TEMPLATE", "gadmin": "ADMIN TEMPLATE"},
+        label="admin bit", cleanup=restore_owned),
+    # chown: TEMPLATE:MANAGE + USER:MANAGE (new owner) + GROUP:USE (new group).
+    row("one.template.chown", lambda w: (w.template["owned"], w.uid("owner"), w.G1),
+        allow("owner", "gadmin"), "MANAGE TEMPLATE", label="same"),
+    row("one.template.chown", lambda w: (w.new_template(), w.uid("mate"), -1), allow("gadmin"),
+        {None: "MANAGE TEMPLATE", "owner": "MANAGE USER"}, label="to mate"),
+    row("one.template.chown", lambda w: (w.new_template(), -1, w.G2), ADMIN,
+        {None: "MANAGE TEMPLATE", "owner": "USE GROUP", "gadmin": "USE GROUP"}, label="to G2"),
+    row("one.template.delete", lambda w: (w.new_template(),), allow("owner", "gadmin"),
+        "MANAGE TEMPLATE", label="owned"),
+    row("one.template.delete", lambda w: (w.new_template(w.uid("stranger"), w.G2, BITS_600),
+                                          True), allow("stranger"), "MANAGE TEMPLATE",
+        label="private"),
+    # clone: TEMPLATE:USE on the source, then TEMPLATE:CREATE.
+    row("one.template.clone", lambda w: (w.template["owned"], w.name("clone")), ADMIN,
+        {None: "USE TEMPLATE", **{p: "CREATE TEMPLATE" for p in G1_MEMBERS}}, label="owned"),
+    row("one.template.clone", lambda w: (w.template["public"], w.name("clone"), False), ADMIN,
+        "CREATE TEMPLATE", label="public"),
+    # lock/unlock: MANAGE, lock-exempt; only the lock owner or an admin may
+    # lock again or unlock.
+    row("one.template.lock", lambda w: (w.new_template(), 2), allow("owner", "gadmin"),
+        "MANAGE TEMPLATE", label="free"),
+    row("one.template.lock", lambda w: (w.locked_template(), 3, False), allow("owner", "gadmin"),
+        "MANAGE TEMPLATE", label="owner's lock", allowed_code={"gadmin": ACTION}),
+    row("one.template.lock", lambda w: (w.locked_template(), 1, True), allow("owner", "gadmin"),
+        "MANAGE TEMPLATE", label="test", allowed_code=ACTION),
+    row("one.template.unlock", lambda w: (w.locked_template(),), allow("owner", "gadmin"),
+        "MANAGE TEMPLATE", label="owner's lock", allowed_code={"gadmin": ACTION}),
+    row("one.template.unlock", lambda w: (w.locked_template("oneadmin"),),
+        allow("owner", "gadmin"), "MANAGE TEMPLATE", label="oneadmin's lock",
+        allowed_code={"owner": ACTION, "gadmin": ACTION}),
+    row("one.templatepool.info", lambda w: (-2, -1, -1), ALL),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES), "two rows share an id: add a label"
@@ -519,9 +622,10 @@ def test_matrix(world, case, persona):
             case.cleanup(world)
     assert isinstance(r, list) and len(r) in (3, 5), r
     if persona in case.allowed:
-        if case.allowed_code:
-            assert r[0] is False and r[2] == case.allowed_code, \
-                f"{case.method}{args} as {persona}: expected code {case.allowed_code:#x}: {r!r}"
+        code = case.allowed_result(persona)
+        if code:
+            assert r[0] is False and r[2] == code, \
+                f"{case.method}{args} as {persona}: expected code {code:#x}: {r!r}"
         else:
             assert r[0] is True and r[2] == 0, \
                 f"{case.method}{args} as {persona} should be allowed: {r!r}"
@@ -550,6 +654,7 @@ def test_every_method_is_covered():
                    "deldatastore dedicate undedicate",
         "host": "allocate delete status update rename info",
         "datastore": "info update rename chmod chown",
+        "template": "allocate clone delete info update chmod chown rename lock unlock",
     }
     want = {f"one.{f}.{m}" for f, ms in families.items() for m in ms.split()}
     want |= {f"one.{p}pool.info" for p in POOLS}
@@ -558,7 +663,19 @@ def test_every_method_is_covered():
 
 # ---- listings -----------------------------------------------------------------------
 
-POOLS = ["user", "group", "vdc", "cluster", "host", "datastore", "zone"]
+POOLS = ["user", "group", "vdc", "cluster", "host", "datastore", "zone", "template"]
+
+# Filtered pools take (filter, start, end); some name their elements apart.
+POOL_ARGS = {"template": (-2, -1, -1)}
+POOL_ELEM = {"template": "VMTEMPLATE"}
+
+
+def pool_ids(session, pool):
+    """The ids one.<pool>pool.info shows (filtered pools: everything visible)."""
+    elem = POOL_ELEM.get(pool, pool.upper())
+    root = xml(session.ok(f"one.{pool}pool.info", *POOL_ARGS.get(pool, ())))
+    assert root.tag == f"{elem}_POOL"
+    return [int(e.findtext("ID")) for e in root.findall(elem)]
 
 _WORLD_USERS = {"oneadmin", "serveradmin", "owner", "mate", "gadmin", "exadmin", "stranger",
                 "tenant_user", "other_tenant"}
@@ -585,15 +702,17 @@ LISTINGS = {
     "datastore": _per_persona({"default", "files"}, oneadmin={"system", "default", "files"},
                               tenant={"system", "default"}),
     "zone": _per_persona({"OpenNebula"}),
+    # OWNER/GROUP/OTHER bits only: the group admin's rule adds nothing in G1.
+    "template": _per_persona({"public"}, oneadmin={"owned", "private", "public"},
+                             **{p: {"owned", "public"} for p in G1_MEMBERS},
+                             stranger={"private", "public"}),
 }
 
 
 @pytest.mark.parametrize("pool,persona", [pytest.param(pool, p, id=f"{pool}pool-{p}")
                                           for pool in POOLS for p in PERSONAS])
 def test_listing(world, pool, persona):
-    root = xml(world.session(persona).ok(f"one.{pool}pool.info"))
-    assert root.tag == f"{pool.upper()}_POOL"
-    seen = [int(e.findtext("ID")) for e in root.findall(pool.upper())]
+    seen = pool_ids(world.session(persona), pool)
     assert len(seen) == len(set(seen))
     names = getattr(world, pool)
     want = {names[n] for n in LISTINGS[pool][persona]}
@@ -605,12 +724,12 @@ def test_listing(world, pool, persona):
 
 def test_listing_agrees_with_info(world):
     """What a persona lists it can info, and the reverse, for the world's
-    hosts and datastores."""
+    hosts, datastores and templates."""
     for p in PERSONAS:
         s = world.session(p)
-        for pool, names in (("host", world.host), ("datastore", world.datastore)):
-            listed = {int(e.findtext("ID")) for e in
-                      xml(s.ok(f"one.{pool}pool.info")).findall(pool.upper())}
+        for pool, names in (("host", world.host), ("datastore", world.datastore),
+                            ("template", world.template)):
+            listed = set(pool_ids(s, pool))
             for oid in names.values():
                 assert (s.call(f"one.{pool}.info", oid)[0] is True) == (oid in listed), \
                     (p, pool, oid)

@@ -1,8 +1,8 @@
 /*
- * test_kinds.c: the CLUSTER, HOST, DATASTORE and VDC kinds (reference §3.3,
- * §3.5-§3.7): store documents round-trip byte for byte, info documents are
- * exact, the documents bootstrap wrote before these kinds existed load, and
- * damaged documents are refused with a reason.
+ * test_kinds.c: the CLUSTER, HOST, DATASTORE, VDC and VMTEMPLATE kinds
+ * (reference §3.3, §3.5-§3.7, §3.9): store documents round-trip byte for
+ * byte, info documents are exact, the documents bootstrap wrote before these
+ * kinds existed load, and damaged documents are refused with a reason.
  *
  * Names (CLUSTER, UNAME, GNAME) come from a bare model holding only a user,
  * a group and cluster pools: no store, no bootstrap.
@@ -28,6 +28,7 @@
 #include "oned/pool.h"
 #include "oned/user.h"
 #include "oned/vdc.h"
+#include "oned/vmtemplate.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -234,6 +235,43 @@ static nb_object *full_vdc(void)
     return o;
 }
 
+/* Locked at MANAGE by its owner; perms 0604 (um- --- u--). */
+static nb_object *full_vmtemplate(void)
+{
+    static const nb_tpair disk[] = { { "IMAGE_ID", "4" }, { "SIZE", "1024" } };
+    nb_object *o = nb_vmtemplate_new(7, "small web", 5, 100, 0604);
+
+    nb_vmtemplate_of(o)->regtime = 1700000000;
+    o->lock = 2;
+    o->lock_owner = 5;
+    o->lock_time = 1700000001;
+    nb_tmpl_set(&o->tmpl, "MEMORY", "2048");
+    nb_tmpl_set(&o->tmpl, "CPU", "1");
+    nb_tmpl_add_vector(&o->tmpl, "DISK", disk, NB_ARRAY_SIZE(disk));
+    nb_tmpl_set(&o->tmpl, "DESCRIPTION", "a < b & \"c\"");
+    return o;
+}
+
+#define PERMS_0604                                                                          \
+    "<PERMISSIONS><OWNER_U>1</OWNER_U><OWNER_M>1</OWNER_M><OWNER_A>0</OWNER_A>"             \
+    "<GROUP_U>0</GROUP_U><GROUP_M>0</GROUP_M><GROUP_A>0</GROUP_A><OTHER_U>1</OTHER_U>"      \
+    "<OTHER_M>0</OTHER_M><OTHER_A>0</OTHER_A></PERMISSIONS>"
+
+#define VMTEMPLATE_TAIL                                                                     \
+    "<REGTIME>1700000000</REGTIME><TEMPLATE><CPU><![CDATA[1]]></CPU><DESCRIPTION>"          \
+    "<![CDATA[a < b & \"c\"]]></DESCRIPTION><DISK><IMAGE_ID><![CDATA[4]]></IMAGE_ID>"       \
+    "<SIZE><![CDATA[1024]]></SIZE></DISK><MEMORY><![CDATA[2048]]></MEMORY></TEMPLATE>"      \
+    "</VMTEMPLATE>"
+
+#define VMTEMPLATE_LOCK                                                                     \
+    "<LOCK><LOCKED>2</LOCKED><OWNER>5</OWNER><TIME>1700000001</TIME><REQ_ID>-1</REQ_ID>"    \
+    "</LOCK>"
+
+/* What full_vmtemplate() stores: no UNAME/GNAME. */
+static const char vmtemplate_store[] =
+    "<VMTEMPLATE><ID>7</ID><UID>5</UID><GID>100</GID><NAME>small web</NAME>"
+    VMTEMPLATE_LOCK PERMS_0604 VMTEMPLATE_TAIL;
+
 /* ---- round trips ------------------------------------------------------------ */
 
 static void test_cluster_roundtrip(void **state)
@@ -393,6 +431,59 @@ static void test_vdc_entries(void **state)
     nb_object_free(o);
 }
 
+static void test_vmtemplate_roundtrip(void **state)
+{
+    nb_object *o = full_vmtemplate();
+    nb_object *back = roundtrip(o);
+    char *doc = render(o, NB_XML_STORE, NULL);
+    nb_objref r = nb_object_ref(back);
+
+    assert_string_equal(doc, vmtemplate_store);
+    assert_string_equal(back->name, "small web");
+    assert_int_equal(back->uid, 5);
+    assert_int_equal(back->gid, 100);
+    assert_int_equal(back->perms, 0604);
+    assert_int_equal(back->lock, 2);
+    assert_int_equal(back->lock_owner, 5);
+    assert_int_equal(back->lock_time, 1700000001);
+    assert_int_equal(nb_vmtemplate_cof(back)->regtime, 1700000000);
+    assert_string_equal(nb_tmpl_vget(&back->tmpl, "DISK", "SIZE"), "1024");
+    assert_null(nb_tmpl_get(&back->tmpl, "NAME"));
+    /* The gate sees the lock. */
+    assert_int_equal(r.type, NB_ACL_TEMPLATE);
+    assert_int_equal(r.lock, 2);
+    assert_int_equal(r.ncids, 0);
+    free(doc);
+    nb_object_free(back);
+
+    /* Unlocked: no LOCK element, and it loads back unlocked. */
+    o->lock = 0;
+    o->lock_owner = -1;
+    o->lock_time = 0;
+    back = roundtrip(o);
+    doc = render(back, NB_XML_STORE, NULL);
+    assert_null(strstr(doc, "<LOCK>"));
+    assert_int_equal(back->lock, 0);
+    assert_int_equal(back->lock_owner, -1);
+    free(doc);
+    nb_object_free(back);
+    nb_object_free(o);
+}
+
+static void test_vmtemplate_new(void **state)
+{
+    nb_object *o = nb_vmtemplate_new(0, "t", 2, 1, 0600);
+    long long regtime = nb_vmtemplate_cof(o)->regtime;
+
+    assert_true(regtime > 1700000000);
+    assert_int_equal(o->lock, 0);
+    assert_int_equal(o->lock_owner, -1);
+    assert_int_equal(o->tmpl.n, 0);
+    assert_true(nb_vmtemplate_kind.owner_unique_names);
+    assert_false(nb_vmtemplate_kind.unique_names);
+    nb_object_free(o);
+}
+
 /* ---- info documents --------------------------------------------------------- */
 
 static const char host_info[] =
@@ -451,6 +542,29 @@ static void test_datastore_info(void **state)
     assert_non_null(strstr(info, "<BASE_PATH><![CDATA[/var/lib/one/datastores/100 & <more>]]>"));
     assert_escapes(o, NB_XML_POOL, &n->m);
     free(info);
+    nb_object_free(o);
+}
+
+/* §3.9: ID, UID, GID, UNAME, GNAME, NAME, [LOCK], PERMISSIONS, REGTIME,
+ * TEMPLATE; the pool element is the same document. */
+static void test_vmtemplate_info(void **state)
+{
+    names *n = *state;
+    nb_object *o = full_vmtemplate();
+    char *info, *pool;
+
+    o->uid = o->gid = 0;
+    info = render(o, NB_XML_INFO, &n->m);
+    pool = render(o, NB_XML_POOL, &n->m);
+    assert_string_equal(info,
+        "<VMTEMPLATE><ID>7</ID><UID>0</UID><GID>0</GID><UNAME>oneadmin</UNAME>"
+        "<GNAME>oneadmin</GNAME><NAME>small web</NAME>"
+        "<LOCK><LOCKED>2</LOCKED><OWNER>5</OWNER><TIME>1700000001</TIME><REQ_ID>-1</REQ_ID>"
+        "</LOCK>" PERMS_0604 VMTEMPLATE_TAIL);
+    assert_string_equal(pool, info);
+    assert_escapes(o, NB_XML_INFO, &n->m);
+    free(info);
+    free(pool);
     nb_object_free(o);
 }
 
@@ -607,6 +721,16 @@ static void test_damaged_documents(void **state)
         { &nb_vdc_kind, boot_vdc, "<CLUSTER_ID>-10</CLUSTER_ID>", "", "lacks a valid CLUSTERS" },
         { &nb_vdc_kind, boot_vdc, "<ZONE_ID>0</ZONE_ID>", "<ZONE_ID>a</ZONE_ID>", "CLUSTERS" },
         { &nb_vdc_kind, boot_vdc, "<VNETS></VNETS>", "", "lacks a valid VNETS" },
+        { &nb_vmtemplate_kind, vmtemplate_store, "<UID>5</UID>", "", "lacks a valid UID" },
+        { &nb_vmtemplate_kind, vmtemplate_store, "<LOCKED>2</LOCKED>", "<LOCKED>4</LOCKED>",
+          "lacks a valid LOCK" },
+        { &nb_vmtemplate_kind, vmtemplate_store, "<OWNER>5</OWNER>", "", "lacks a valid LOCK" },
+        { &nb_vmtemplate_kind, vmtemplate_store, "<TIME>1700000001</TIME>", "<TIME>x</TIME>",
+          "lacks a valid LOCK" },
+        { &nb_vmtemplate_kind, vmtemplate_store, "<OTHER_U>1</OTHER_U>", "", "PERMISSIONS" },
+        { &nb_vmtemplate_kind, vmtemplate_store, "<REGTIME>1700000000</REGTIME>", "",
+          "lacks a valid REGTIME" },
+        { &nb_vmtemplate_kind, vmtemplate_store, "<NAME>small web</NAME>", "", "ID or NAME" },
     };
 
     for (size_t i = 0; i < NB_ARRAY_SIZE(cases); i++) {
@@ -628,6 +752,9 @@ static void test_damage_bases_load(void **state)
     nb_object *o = load(&nb_host_kind, host_store);
     assert_int_equal(nb_host_cof(o)->last_monitored, 1);
     nb_object_free(o);
+    o = load(&nb_vmtemplate_kind, vmtemplate_store);
+    assert_int_equal(o->lock, 2);
+    nb_object_free(o);
 }
 
 int main(void)
@@ -641,8 +768,11 @@ int main(void)
         T(test_datastore_roundtrip),
         T(test_vdc_roundtrip),
         T(test_vdc_entries),
+        T(test_vmtemplate_roundtrip),
+        T(test_vmtemplate_new),
         N(test_host_info),
         N(test_datastore_info),
+        N(test_vmtemplate_info),
         T(test_clusters_hook),
         N(test_bootstrap_documents),
         T(test_damage_bases_load),

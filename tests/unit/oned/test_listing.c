@@ -141,7 +141,7 @@ static const xmlNode *find_elem(const xmlNode *n, const char *name)
 static char *render_ids(fx *f, int uid, const nb_kind *k, int filter, int start, int end)
 {
     caller who;
-    nb_list_query q = { filter, start, end };
+    nb_list_query q = { .filter = filter, .start = start, .end = end };
     nb_buf ids = NB_BUF_INIT;
 
     call_as(f, &who, uid);
@@ -393,7 +393,7 @@ static void test_render_document(void **state)
 {
     fx *f = *state;
     caller who;
-    nb_list_query q = { -2, -1, -1 };
+    nb_list_query q = { .filter = -2, .start = -1, .end = -1 };
 
     /* The pool document: root, one element per object, the pool tail. */
     f->cfg.list_desc = false;
@@ -415,11 +415,11 @@ static void test_check_filter(void **state)
 
     call_as(f, &who, 2);
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-        nb_list_query q = { ok[i], -1, -1 };
+        nb_list_query q = { .filter = ok[i], .start = -1, .end = -1 };
         assert_int_equal(nb_list_check(&who.c, &q), 0);
         assert_int_equal(who.c.code, 0);
     }
-    nb_list_query bad = { -5, -1, -1 };
+    nb_list_query bad = { .filter = -5, .start = -1, .end = -1 };
     assert_int_equal(nb_list_check(&who.c, &bad), -1);
     assert_int_equal(who.c.code, NB_E_RPC_API);
     assert_non_null(who.c.errmsg);
@@ -427,7 +427,7 @@ static void test_check_filter(void **state)
     caller_free(&who);
 
     call_as(f, &who, 0);
-    nb_list_query worse = { -1000, -1, -1 };
+    nb_list_query worse = { .filter = -1000, .start = -1, .end = -1 };
     assert_int_equal(nb_list_check(&who.c, &worse), -1);
     assert_int_equal(who.c.code, NB_E_RPC_API);
     caller_free(&who);

@@ -1,0 +1,50 @@
+/*
+ * engine.h: runs VMs.  It joins the pure lifecycle (lifecycle.h) to the
+ * drivers (drivers/vmm.h) through the worker pool (worker.h):
+ *
+ *   1. an API call (or a driver result) decides a move inside its
+ *      transaction: nb_engine_apply() sets the VM's new phase, its history
+ *      and its host's capacity, and records the driver step to run;
+ *   2. once that transaction has committed, the step is queued on the
+ *      workers (keyed by VM id, so one VM's steps never overlap);
+ *   3. the worker copies what the driver needs under the read lock, calls
+ *      the driver with no lock held, and applies the result as the next
+ *      lifecycle event in a transaction of its own — which may start the
+ *      next step (PROLOG done -> DEPLOY).
+ *
+ * Nothing blocks the API: a deploy returns as soon as its first move is
+ * durable.  A VM's pending step is stored with it, so a restart finds the
+ * steps that were in flight and runs them again.
+ */
+#ifndef NB_ENGINE_H
+#define NB_ENGINE_H
+
+#include <stddef.h>
+#include "oned/lifecycle.h"
+#include "oned/txn.h"
+#include "oned/vm.h"
+
+typedef struct nb_engine nb_engine;
+
+/* Start the workers and the drivers oned.conf names; requeue the steps
+ * that were in flight when oned stopped.  NULL with *err on failure. */
+nb_engine *nb_engine_start(nb_model *m, size_t threads, char **err);
+/* Finish the steps in flight, stop the drivers and the workers. */
+void nb_engine_stop(nb_engine *e);
+/* Wait until no step is queued or running (tests). */
+void nb_engine_drain(nb_engine *e);
+
+/*
+ * Apply move mv to vm (a copy being edited in t) at time now: phase, previous
+ * phase, history records, host capacity, RESCHED, ETIME.  `hist` fills a
+ * record the move opens (host, datastore); `action` is the VMActions code of
+ * the request.  The move's step is queued when t commits.
+ */
+typedef struct nb_placement {
+    int hid;
+    int ds_id;
+} nb_placement;
+void nb_engine_apply(nb_txn *t, nb_vm *vm, const nb_lcm_move *mv,
+                     const nb_placement *to, int action);
+
+#endif
