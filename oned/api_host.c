@@ -3,6 +3,7 @@
 #include "lib/util.h"
 #include "oned/api.h"
 #include "oned/cluster.h"
+#include "oned/engine.h"
 #include "oned/host.h"
 #include "oned/tenancy.h"
 
@@ -34,6 +35,7 @@ static int nb_host_allocate(nb_call *c)
     nb_txn_insert(c->txn, o);
     ce = nb_cluster_of(nb_txn_edit(c->txn, cl));
     nb_ids_add(&ce->hosts, &ce->nhosts, o->oid);
+    nb_engine_monitor_soon(c->txn, o->oid);
     nb_reply_int(c, o->oid);
     return 0;
 }
@@ -73,6 +75,8 @@ static int nb_host_status(nb_call *c)
         h = nb_host_of(nb_txn_edit(c->txn, c->obj));
         h->prev_state = h->state;
         h->state = states[status];
+        if (status == 0)
+            nb_engine_monitor_soon(c->txn, c->obj->oid);
     }
     nb_reply_int(c, c->obj->oid);
     return 0;

@@ -29,6 +29,7 @@ static const struct nb_opt {
     { "LOG/DEBUG_LEVEL", NB_OPT_INT, F(log_level), "2", 0, 3 },
     { "RPC_THREADS", NB_OPT_INT, F(rpc_threads), "0", 0, 256 },
     { "DRIVER_THREADS", NB_OPT_INT, F(driver_threads), "16", 1, 1024 },
+    { "MONITORING_INTERVAL_HOST", NB_OPT_INT, F(monitoring_interval), "30", 1, 86400 },
     { "MAX_CONN", NB_OPT_INT, F(max_conn), "240", 1, 65535 },
     { "KEEPALIVE_TIMEOUT", NB_OPT_INT, F(keepalive_timeout), "15", 1, 3600 },
     { "MESSAGE_SIZE", NB_OPT_LL, F(message_size), "8388608", 1024, 1073741824 },

@@ -24,6 +24,7 @@ typedef struct nb_config {
     char *log_system;           /* LOG/SYSTEM: "file" or "std" */
     int rpc_threads;            /* RPC_THREADS (0 = number of cores) */
     int driver_threads;         /* DRIVER_THREADS: driver operations at once */
+    int monitoring_interval;    /* MONITORING_INTERVAL_HOST seconds between host samples */
     int max_conn;               /* MAX_CONN */
     int keepalive_timeout;      /* KEEPALIVE_TIMEOUT seconds */
     long long message_size;     /* MESSAGE_SIZE bytes: largest request body */

@@ -1,9 +1,12 @@
 #define NB_LOG_MODULE "VMM"
 #include "oned/engine.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "lib/log.h"
 #include "lib/util.h"
 #include "drivers/driver.h"
@@ -25,6 +28,14 @@ struct nb_engine {
     nb_workers *w;
     nb_engine_drv *drv;
     size_t ndrv;
+    /* The monitoring clock: every `interval` seconds each host is queued
+     * for a sample. */
+    pthread_t clock;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stopping;
+    bool clock_running;
+    int interval;
 };
 
 /* ---- capacity and history ------------------------------------------------ */
@@ -235,10 +246,13 @@ static int nb_step_snapshot(nb_engine *e, const nb_step_job *j, nb_step_input *i
     return ret;
 }
 
-static const nb_vmm_ops *nb_engine_vmm(nb_engine *e, const char *name, void **ctx)
+/* The initialised driver of that class and name: its ops, and its context
+ * in *ctx; NULL if oned has none. */
+static const void *nb_engine_driver(nb_engine *e, enum nb_driver_class cls, const char *name,
+                                    void **ctx)
 {
     for (size_t i = 0; i < e->ndrv; i++)
-        if (e->drv[i].d->cls == NB_DRIVER_VMM && strcmp(e->drv[i].d->name, name) == 0) {
+        if (e->drv[i].d->cls == cls && strcmp(e->drv[i].d->name, name) == 0) {
             *ctx = e->drv[i].ctx;
             return e->drv[i].d->ops;
         }
@@ -276,7 +290,7 @@ static int nb_step_call(nb_engine *e, const nb_step_job *j, const nb_step_input 
                         nb_drv_result *r)
 {
     void *ctx = NULL;
-    const nb_vmm_ops *ops = nb_engine_vmm(e, in->vm_mad, &ctx);
+    const nb_vmm_ops *ops = nb_engine_driver(e, NB_DRIVER_VMM, in->vm_mad, &ctx);
     nb_drv_host host = { in->host.id, in->host.name, &in->host.tmpl };
     nb_drv_host from = { in->from.id, in->from.name, &in->from.tmpl };
     nb_drv_vm vm = { j->vm, *in->deploy_id ? in->deploy_id : NULL, &in->vm_tmpl, in->vm_dir };
@@ -353,18 +367,272 @@ static void nb_engine_run_step(void *arg)
     free(j);
 }
 
+/* ---- host monitoring ----------------------------------------------------- */
+
+typedef struct nb_monitor_job {
+    nb_engine *e;
+    int hid;
+} nb_monitor_job;
+
+/* Workers key VM steps by VM id (>= 0); host samples use keys below -1, so
+ * one host is never sampled twice at once. */
+static int nb_host_key(int hid)
+{
+    return -2 - hid;
+}
+
+static enum nb_vm_seen nb_seen_of(enum nb_drv_vm_state s)
+{
+    switch (s) {
+    case NB_DRV_VM_RUNNING: return NB_SEEN_RUNNING;
+    case NB_DRV_VM_POWEROFF: return NB_SEEN_POWEROFF;
+    case NB_DRV_VM_SUSPENDED: return NB_SEEN_SUSPENDED;
+    default: return NB_SEEN_FAILURE;
+    }
+}
+
+/* What the sample says of VM vm on host hid (HOST_ERROR when the host could
+ * not be sampled), applied through the lifecycle.  VMs with a driver step
+ * in flight are left to that step's result. */
+static void nb_monitor_vm(nb_txn *t, int vmid, const nb_im_report *r, bool failed,
+                          long long now)
+{
+    nb_object *o = nb_txn_get(t, &nb_vm_kind, vmid);
+    const nb_drv_vm_usage *u = NULL;
+    enum nb_vm_seen seen = NB_SEEN_HOST_ERROR;
+    nb_lcm_move mv;
+    nb_vm *vm;
+
+    if (!o || nb_vm_cof(o)->pending != NB_STEP_NONE)
+        return;
+    for (size_t i = 0; !failed && i < r->nvms && !u; i++)
+        if (r->vms[i].id == vmid)
+            u = &r->vms[i];
+    if (!failed)
+        seen = u ? nb_seen_of(u->state) : NB_SEEN_MISSING;
+    if (nb_lcm_observed(nb_vm_cof(o)->phase, seen, &mv) < 0)
+        return;
+    vm = nb_vm_of(nb_txn_edit(t, o));
+    if (u) {
+        vm->last_poll = now;
+        vm->mon_cpu = u->cpu;
+        vm->mon_memory_kb = u->memory_kb;
+        vm->mon_netrx = u->netrx;
+        vm->mon_nettx = u->nettx;
+        if (!*vm->deploy_id && u->deploy_id) {
+            free(vm->deploy_id);
+            vm->deploy_id = nb_strdup(u->deploy_id);
+        }
+    }
+    if (mv.to.state != vm->phase.state || mv.to.lcm != vm->phase.lcm || mv.step)
+        nb_engine_apply(t, vm, &mv, NULL, 0);
+}
+
+/* RESERVED_CPU/RESERVED_MEM of the host, else of its cluster: a number
+ * taken off the total (negative: overcommit), or "N%" of it. */
+static long long nb_reserved(const nb_txn *t, const nb_object *host, const char *name,
+                             long long total)
+{
+    const nb_object *cl = nb_txn_get((nb_txn *)t, &nb_cluster_kind,
+                                     nb_host_cof(host)->cluster_id);
+    const char *v = nb_tmpl_get(&host->tmpl, name);
+    long long n;
+    char *end;
+
+    if ((!v || !*v) && cl)
+        v = nb_tmpl_get(&cl->tmpl, name);
+    if (!v || !*v)
+        return 0;
+    n = strtoll(v, &end, 10);
+    if (end == v)
+        return 0;
+    return *end == '%' ? total * n / 100 : n;
+}
+
+static void nb_monitor_apply(nb_engine *e, int hid, const nb_im_report *r, bool failed,
+                             const char *why)
+{
+    long long now = nb_now();
+    nb_txn *t = nb_txn_begin(e->m);
+    const nb_object *o = nb_txn_get(t, &nb_host_kind, hid);
+    nb_host *h;
+    int *vms = NULL;
+    size_t nvms;
+    char *err = NULL;
+
+    if (!o || nb_host_cof(o)->state == NB_HOST_OFFLINE) {
+        nb_txn_abort(t);
+        return;
+    }
+    h = nb_host_of(nb_txn_edit(t, o));
+    if (failed) {
+        if (h->state != NB_HOST_ERROR) {
+            nb_log_error("Host %s (%d) could not be monitored: %s", o->name, hid, why);
+            h->prev_state = h->state;
+            h->state = NB_HOST_ERROR;
+        }
+        nb_tmpl_set(&h->o.tmpl, "ERROR", why);
+    } else {
+        if (h->state == NB_HOST_INIT || h->state == NB_HOST_ERROR) {
+            h->prev_state = h->state;
+            h->state = NB_HOST_MONITORED;
+        }
+        nb_tmpl_remove(&h->o.tmpl, "ERROR");
+        for (size_t i = 0; i < r->info.n; i++)
+            if (r->info.attrs[i].value)
+                nb_tmpl_set(&h->o.tmpl, r->info.attrs[i].name, r->info.attrs[i].value);
+        h->share.total_cpu = r->total_cpu;
+        h->share.total_mem = r->total_mem_kb;
+        h->share.max_cpu = r->total_cpu - nb_reserved(t, o, "RESERVED_CPU", r->total_cpu);
+        h->share.max_mem = r->total_mem_kb - nb_reserved(t, o, "RESERVED_MEM", r->total_mem_kb);
+        h->last_monitored = now;
+    }
+    /* The VM list changes as VMs are applied: walk a copy. */
+    nvms = h->nvms;
+    vms = nb_calloc(nvms + 1, sizeof(*vms));
+    memcpy(vms, h->vms, nvms * sizeof(*vms));
+    for (size_t i = 0; i < nvms; i++)
+        nb_monitor_vm(t, vms[i], r, failed, now);
+    free(vms);
+    if (nb_txn_commit(t, &err) < 0) {
+        nb_log_error("Host %d: cannot save its monitoring: %s", hid, err);
+        free(err);
+    }
+}
+
+static void nb_engine_monitor(void *arg)
+{
+    nb_monitor_job *j = arg;
+    nb_engine *e = j->e;
+    const nb_object *o;
+    char *name = NULL, *im = NULL, *err = NULL;
+    nb_tmpl tmpl = NB_TMPL_INIT;
+    nb_im_report r;
+    const nb_im_ops *ops;
+    void *ctx = NULL;
+    bool failed;
+
+    nb_model_rdlock(e->m);
+    o = nb_pool_get(nb_model_cpool(e->m, &nb_host_kind), j->hid);
+    if (o && nb_host_cof(o)->state != NB_HOST_OFFLINE) {
+        name = nb_strdup(o->name);
+        im = nb_strdup(nb_host_cof(o)->im_mad);
+        nb_tmpl_copy(&tmpl, &o->tmpl);
+    }
+    nb_model_unlock(e->m);
+    if (!name)
+        goto cleanup;
+
+    nb_im_report_init(&r);
+    ops = nb_engine_driver(e, NB_DRIVER_IM, im, &ctx);
+    if (!ops || !ops->monitor) {
+        err = nb_asprintf("No information driver \"%s\" in this oned", im);
+        failed = true;
+    } else {
+        nb_drv_host h = { j->hid, name, &tmpl };
+        failed = ops->monitor(ctx, &h, &r, &err) < 0;
+    }
+    nb_monitor_apply(e, j->hid, &r, failed, err ? err : "monitoring failed");
+    nb_im_report_free(&r);
+ cleanup:
+    free(name);
+    free(im);
+    free(err);
+    nb_tmpl_free(&tmpl);
+    free(j);
+}
+
+static void nb_monitor_queue(void *arg)
+{
+    nb_monitor_job *j = arg;
+    nb_workers_submit(j->e->w, nb_host_key(j->hid), nb_engine_monitor, free, j);
+}
+
+void nb_engine_monitor_soon(nb_txn *t, int hid)
+{
+    nb_engine *e = nb_txn_model(t)->engine;
+    nb_monitor_job *j;
+
+    if (!e)
+        return;
+    j = nb_malloc(sizeof(*j));
+    *j = (nb_monitor_job){ e, hid };
+    nb_txn_on_commit(t, nb_monitor_queue, free, j);
+}
+
+/* Queue a sample of every host. */
+static void nb_monitor_all(nb_engine *e)
+{
+    const nb_pool *p;
+    int *ids;
+    size_t n;
+
+    nb_model_rdlock(e->m);
+    p = nb_model_cpool(e->m, &nb_host_kind);
+    n = p->n;
+    ids = nb_calloc(n + 1, sizeof(*ids));
+    for (size_t i = 0; i < n; i++)
+        ids[i] = p->objs[i]->oid;
+    nb_model_unlock(e->m);
+    for (size_t i = 0; i < n; i++) {
+        nb_monitor_job *j = nb_malloc(sizeof(*j));
+        *j = (nb_monitor_job){ e, ids[i] };
+        nb_monitor_queue(j);
+    }
+    free(ids);
+}
+
+/* Every `interval` seconds, a sample of every host. */
+static void *nb_engine_clock(void *arg)
+{
+    nb_engine *e = arg;
+
+    pthread_mutex_lock(&e->lock);
+    while (!e->stopping) {
+        struct timespec until;
+
+        pthread_mutex_unlock(&e->lock);
+        nb_monitor_all(e);
+        pthread_mutex_lock(&e->lock);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += e->interval;
+        while (!e->stopping &&
+               pthread_cond_timedwait(&e->wake, &e->lock, &until) != ETIMEDOUT)
+            ;
+    }
+    pthread_mutex_unlock(&e->lock);
+    return NULL;
+}
+
 /* ---- life of the engine -------------------------------------------------- */
+
+/* The init and fini of a driver of either class the engine runs. */
+static void nb_driver_life(const nb_driver *d,
+                           int (**init)(const nb_tmpl *conf, void **drv, char **err),
+                           void (**fini)(void *drv))
+{
+    if (d->cls == NB_DRIVER_VMM) {
+        *init = ((const nb_vmm_ops *)d->ops)->init;
+        *fini = ((const nb_vmm_ops *)d->ops)->fini;
+    } else {
+        *init = ((const nb_im_ops *)d->ops)->init;
+        *fini = ((const nb_im_ops *)d->ops)->fini;
+    }
+}
 
 static void nb_engine_add_driver(const nb_driver *d, void *ctx)
 {
     nb_engine *e = ctx;
-    const nb_vmm_ops *ops = d->ops;
+    int (*init)(const nb_tmpl *conf, void **drv, char **err);
+    void (*fini)(void *drv);
     nb_tmpl conf = NB_TMPL_INIT;
     void *drv = NULL;
     char *err = NULL;
 
-    if (ops->init && ops->init(&conf, &drv, &err) < 0) {
-        nb_log_error("VM_MAD %s not available: %s", d->name, err);
+    nb_driver_life(d, &init, &fini);
+    if (init && init(&conf, &drv, &err) < 0) {
+        nb_log_error("%s driver %s not available: %s", nb_driver_class_name(d->cls), d->name,
+                     err);
         free(err);
         return;
     }
@@ -388,14 +656,18 @@ static int nb_engine_requeue(nb_txn *t, nb_object *o, void *ctx)
     return 0;
 }
 
-nb_engine *nb_engine_start(nb_model *m, size_t threads, char **err)
+nb_engine *nb_engine_start(nb_model *m, size_t threads, int interval, char **err)
 {
     nb_engine *e = nb_calloc(1, sizeof(*e));
     nb_txn *t;
 
     e->m = m;
+    e->interval = interval;
+    pthread_mutex_init(&e->lock, NULL);
+    pthread_cond_init(&e->wake, NULL);
     e->w = nb_workers_start(threads);
     nb_driver_foreach(NB_DRIVER_VMM, nb_engine_add_driver, e);
+    nb_driver_foreach(NB_DRIVER_IM, nb_engine_add_driver, e);
     m->engine = e;
     t = nb_txn_begin(m);
     nb_txn_foreach(t, &nb_vm_kind, nb_engine_requeue, e);
@@ -403,25 +675,34 @@ nb_engine *nb_engine_start(nb_model *m, size_t threads, char **err)
         nb_engine_stop(e);
         return NULL;
     }
+    if (pthread_create(&e->clock, NULL, nb_engine_clock, e) != 0)
+        abort();    /* as the worker pool: no thread, no oned */
+    e->clock_running = true;
     return e;
-}
-
-void nb_engine_drain(nb_engine *e)
-{
-    nb_workers_drain(e->w);
 }
 
 void nb_engine_stop(nb_engine *e)
 {
     if (!e)
         return;
+    if (e->clock_running) {
+        pthread_mutex_lock(&e->lock);
+        e->stopping = true;
+        pthread_cond_signal(&e->wake);
+        pthread_mutex_unlock(&e->lock);
+        pthread_join(e->clock, NULL);
+    }
     nb_workers_stop(e->w);
     e->m->engine = NULL;
     for (size_t i = 0; i < e->ndrv; i++) {
-        const nb_vmm_ops *ops = e->drv[i].d->ops;
-        if (ops->fini)
-            ops->fini(e->drv[i].ctx);
+        int (*init)(const nb_tmpl *conf, void **drv, char **err);
+        void (*fini)(void *drv);
+        nb_driver_life(e->drv[i].d, &init, &fini);
+        if (fini)
+            fini(e->drv[i].ctx);
     }
     free(e->drv);
+    pthread_cond_destroy(&e->wake);
+    pthread_mutex_destroy(&e->lock);
     free(e);
 }

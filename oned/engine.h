@@ -26,13 +26,15 @@
 
 typedef struct nb_engine nb_engine;
 
-/* Start the workers and the drivers oned.conf names; requeue the steps
- * that were in flight when oned stopped.  NULL with *err on failure. */
-nb_engine *nb_engine_start(nb_model *m, size_t threads, char **err);
+/* Start the workers and the drivers; requeue the steps that were in flight
+ * when oned stopped; sample every host each `interval` seconds (the IM
+ * driver of the host: capacity, state, and what its VMs are doing, applied
+ * through the lifecycle).  NULL with *err on failure. */
+nb_engine *nb_engine_start(nb_model *m, size_t threads, int interval, char **err);
 /* Finish the steps in flight, stop the drivers and the workers. */
 void nb_engine_stop(nb_engine *e);
-/* Wait until no step is queued or running (tests). */
-void nb_engine_drain(nb_engine *e);
+/* A sample of host hid once t commits (a new or re-enabled host). */
+void nb_engine_monitor_soon(nb_txn *t, int hid);
 
 /*
  * Apply move mv to vm (a copy being edited in t) at time now: phase, previous

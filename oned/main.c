@@ -191,7 +191,8 @@ int main(int argc, char **argv)
         goto fail;
     /* Driver work: started before the API, so that steps left in flight by
      * the last run are queued before any new request. */
-    if (!(engine = nb_engine_start(&model, (size_t)cfg.driver_threads, &err)))
+    if (!(engine = nb_engine_start(&model, (size_t)cfg.driver_threads,
+                                  cfg.monitoring_interval, &err)))
         goto fail;
 
     ctx.model = &model;
