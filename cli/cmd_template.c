@@ -3,12 +3,10 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include "lib/buf.h"
+#include "lib/template.h"
 #include "lib/util.h"
 #include "cli/commands.h"
-
-/* Lock levels as oned takes them and `show` names them (OpenNebula's
- * level_lock_to_str); 0 is "not locked". */
-static const char *const lock_levels[] = { "None", "Use", "Manage", "Admin", "All" };
 
 /* ---- list ---------------------------------------------------------------- */
 
@@ -29,7 +27,6 @@ static const cli_column template_columns[] = {
 
 static void template_show(const xmlNode *t)
 {
-    int level = cli_xml_enum(t, "LOCK/LOCKED", NB_ARRAY_SIZE(lock_levels));
     char *regtime = cli_time_str(cli_xml_ll(t, "REGTIME"));
 
     cli_sheet_title("TEMPLATE %s INFORMATION", cli_xml_str(t, "ID"));
@@ -37,7 +34,7 @@ static void template_show(const xmlNode *t)
     cli_sheet_field("NAME", cli_xml_text(t, "NAME"));
     cli_sheet_field("USER", cli_xml_text(t, "UNAME"));
     cli_sheet_field("GROUP", cli_xml_text(t, "GNAME"));
-    cli_sheet_field("LOCK", lock_levels[level < 0 ? 0 : level]);
+    cli_sheet_field("LOCK", cli_lock_name(t));
     cli_sheet_field("REGISTER TIME", regtime);
     free(regtime);
     cli_sheet_permissions(t);
@@ -74,42 +71,70 @@ static int template_clone(cli_ctx *ctx)
     return 0;
 }
 
-static const cli_optdef lock_opts[] = {
-    { "use", 0, NULL, "Block every operation but info (the default)" },
-    { "manage", 0, NULL, "Block MANAGE and ADMIN operations" },
-    { "admin", 0, NULL, "Block ADMIN operations" },
-    { "all", 0, NULL, "The same as --use" },
+static const cli_optdef instantiate_opts[] = {
+    { "name", 0, "NAME", "Name of the VM (%i: its number with --multiple, from 0)" },
+    { "hold", 0, NULL, "Create the VM on HOLD: the scheduler leaves it alone" },
+    { "multiple", 'm', "N", "Create N VMs (default 1)" },
     { NULL, 0, NULL, NULL },
 };
 
-/* The level the options ask for (lock_opts are in level order, 1 to 4): the
- * most restrictive one given wins; none is USE. */
-static int lock_level(const cli_ctx *ctx)
+/* The --name for VM number i: each "%i" replaced by i, as OpenNebula's CLI. */
+static char *instance_name(const char *name, int i)
 {
-    for (int level = 1; level < (int)NB_ARRAY_SIZE(lock_levels); level++)
-        if (cli_opt_has(&ctx->args, lock_opts[level - 1].name))
-            return level;
-    return 1;
+    nb_buf b = NB_BUF_INIT;
+
+    for (const char *p = name; *p; p++) {
+        if (p[0] == '%' && p[1] == 'i') {
+            nb_buf_addf(&b, "%d", i);
+            p++;
+        } else {
+            nb_buf_addc(&b, *p);
+        }
+    }
+    return nb_buf_steal(&b, NULL);
 }
 
-static int lock_one(cli_ctx *ctx, int id)
+/*
+ * instantiate ID|NAME [--name N] [--hold] [--multiple K]: for each VM, as
+ * OpenNebula's CLI, one.template.info(id, false, false) then
+ * one.template.instantiate(id, name or "", hold, extra, false), extra
+ * being NAME="name" (or ""); prints "VM ID: n" each.  Stops at the first
+ * failure.
+ */
+static int template_instantiate(cli_ctx *ctx)
 {
-    return cli_call(ctx->client, NULL, "one.template.lock", "ii", id, lock_level(ctx));
-}
+    const char *name = cli_opt_get(&ctx->args, "name");
+    bool hold = cli_opt_has(&ctx->args, "hold");
+    int id, count, ret = 0;
 
-static int unlock_one(cli_ctx *ctx, int id)
-{
-    return cli_call(ctx->client, NULL, "one.template.unlock", "i", id);
-}
+    if (cli_opt_int(ctx, "multiple", 1, &count) < 0 ||
+        cli_resolve(ctx, ctx->obj, ctx->args.pos[0], &id) < 0)
+        return -1;
+    if (count < 1) {
+        cli_error("option --multiple expects a positive number, got %d", count);
+        return -1;
+    }
+    for (int i = 0; i < count && ret == 0; i++) {
+        char *vm_name = name ? instance_name(name, i) : nb_strdup("");
+        nb_tmpl extra = NB_TMPL_INIT;
+        nb_buf text = NB_BUF_INIT;
+        int vm;
 
-static int template_lock(cli_ctx *ctx)
-{
-    return cli_each_id(ctx, 0, lock_one);
-}
-
-static int template_unlock(cli_ctx *ctx)
-{
-    return cli_each_id(ctx, 0, unlock_one);
+        /* The template writer quotes the name whatever it holds. */
+        if (*vm_name)
+            nb_tmpl_set(&extra, "NAME", vm_name);
+        nb_tmpl_to_text(&extra, &text);
+        ret = cli_call(ctx->client, NULL, "one.template.info", "ibb", id, 0, 0);
+        if (ret == 0)
+            ret = cli_call_int(ctx->client, &vm, "one.template.instantiate", "isbsb", id,
+                               vm_name, hold, text.data ? text.data : "", 0);
+        if (ret == 0)
+            printf("VM ID: %d\n", vm);
+        nb_buf_free(&text);
+        nb_tmpl_free(&extra);
+        free(vm_name);
+    }
+    return ret;
 }
 
 static const cli_command template_commands[] = {
@@ -138,9 +163,12 @@ static const cli_command template_commands[] = {
       .min_args = 2, .max_args = 2, .run = cli_run_rename },
     { .name = "lock", .synopsis = "ID|NAME...",
       .help = "Lock VM templates against changes (--use, --manage, --admin, --all)",
-      .min_args = 1, .max_args = -1, .opts = lock_opts, .run = template_lock },
+      .min_args = 1, .max_args = -1, .opts = cli_lock_opts, .run = cli_run_lock },
     { .name = "unlock", .synopsis = "ID|NAME...", .help = "Unlock VM templates",
-      .min_args = 1, .max_args = -1, .run = template_unlock },
+      .min_args = 1, .max_args = -1, .run = cli_run_unlock },
+    { .name = "instantiate", .synopsis = "ID|NAME",
+      .help = "Create VMs from a VM template (--name, --hold, --multiple); prints their IDs",
+      .min_args = 1, .max_args = 1, .opts = instantiate_opts, .run = template_instantiate },
 };
 
 const cli_object cli_template_object = {

@@ -7,8 +7,8 @@
  * (list, show, delete, update, "act on two objects", name resolution) are
  * written once in cli/main.c and referenced from the tables.
  *
- * Adding `onevm`: write cli/cmd_vm.c defining `const cli_object cli_vm_object`
- * and add X(vm) to CLI_OBJECTS below.
+ * Adding an object: write cli/cmd_<name>.c defining `const cli_object
+ * cli_<name>_object` and add X(<name>) to CLI_OBJECTS below.
  */
 #ifndef CLI_COMMANDS_H
 #define CLI_COMMANDS_H
@@ -21,7 +21,7 @@
 #include "cli/output.h"
 
 #define CLI_OBJECTS(X) X(user) X(group) X(zone) X(acl) X(vdc) X(cluster) X(host) X(datastore) \
-    X(template)
+    X(template) X(vm)
 
 #define CLI_COUNT_OBJECT(o) +1
 enum { CLI_NOBJECTS = 0 CLI_OBJECTS(CLI_COUNT_OBJECT) };
@@ -45,8 +45,14 @@ struct cli_command {
 /* How the pool is listed (`one.<o>pool.info`). */
 typedef enum cli_pool_kind {
     CLI_POOL_PLAIN,     /* no parameters: user, group, zone, host, ... */
-    CLI_POOL_FILTERED,  /* (filter -2, start -1, end -1): vm, image, template, ... */
+    CLI_POOL_FILTERED,  /* (filter -2, start -1, end -1): image, template, ... */
+    CLI_POOL_VM,        /* (filter -2, offset, -page, state -1), page after page until a
+                         * short one, as OpenNebula's Pool#info_paginated; page size
+                         * $ONE_POOL_PAGE_SIZE (a number >= 2; anything else: one call
+                         * (-2, -1, -1, -1, "")), default CLI_POOL_PAGE_SIZE */
 } cli_pool_kind;
+
+#define CLI_POOL_PAGE_SIZE 200
 
 struct cli_object {
     const char *name;           /* "user": `oneuser`, `one user` */
@@ -110,6 +116,14 @@ int cli_run_chgrp(cli_ctx *ctx);
 int cli_run_update(cli_ctx *ctx);
 extern const cli_optdef cli_update_opts[];
 
+/* lock ID|NAME... [--use|--manage|--admin|--all]: one.<rpc>.lock(id, 1..4),
+ * no option is --use; unlock ID|NAME...: one.<rpc>.unlock(id). */
+int cli_run_lock(cli_ctx *ctx);
+int cli_run_unlock(cli_ctx *ctx);
+extern const cli_optdef cli_lock_opts[];
+/* LOCK/LOCKED of a document as `show` prints it: None, Use, Manage, Admin, All. */
+const char *cli_lock_name(const xmlNode *obj);
+
 /* A call on two objects, one.<rpc>.<method>(id1, id2), e.g. user chgrp.
  * The arguments after the first may name several objects as cli_each_id
  * does: one call each, going on after a failure (onevdc addgroup V G1,G2 G3). */
@@ -132,6 +146,9 @@ int cli_resolve(cli_ctx *ctx, const cli_object *obj, const char *arg, int *id);
  * failure as it happens and goes on; returns -1 if any failed.
  */
 int cli_each_id(cli_ctx *ctx, size_t from, int (*fn)(cli_ctx *ctx, int id));
+/* The same for the objects named by the one positional argument `index`
+ * (onevm deploy 3,4 HOST). */
+int cli_each_id_in(cli_ctx *ctx, size_t index, int (*fn)(cli_ctx *ctx, int id));
 /* A comma-separated list of ids or names (GROUP lists); *ids is allocated. */
 int cli_resolve_list(cli_ctx *ctx, const cli_object *obj, const char *arg, int **ids, size_t *n);
 /* The text of FILE, or of stdin for "-" (allocated); NULL with the error

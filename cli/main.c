@@ -37,12 +37,20 @@ char *cli_method(const cli_object *obj, const char *verb, bool pool)
     return nb_asprintf("one.%s%s.%s", obj->rpc, pool ? "pool" : "", verb);
 }
 
-static int pool_info(cli_ctx *ctx, const cli_object *obj, char **xml)
+/* One call of the pool listing.  VM pools take (filter, start, end, state
+ * -1: all but DONE): a page of `page` VMs from offset `start` as OpenNebula's
+ * Pool#info_paginated asks it, or, with page 0, the whole pool as `onevm
+ * list` asks it unpaged. */
+static int pool_info(cli_ctx *ctx, const cli_object *obj, int start, int page, char **xml)
 {
     char *method = obj->pool_method ? nb_strdup(obj->pool_method) : cli_method(obj, "info", true);
     int rc;
 
-    if (obj->pool_kind == CLI_POOL_FILTERED)
+    if (obj->pool_kind == CLI_POOL_VM && page > 0)
+        rc = cli_call_string(ctx->client, xml, method, "iiii", -2, start, -page, -1);
+    else if (obj->pool_kind == CLI_POOL_VM)
+        rc = cli_call_string(ctx->client, xml, method, "iiiis", -2, -1, -1, -1, "");
+    else if (obj->pool_kind == CLI_POOL_FILTERED)
         rc = cli_call_string(ctx->client, xml, method, "iii", -2, -1, -1);
     else
         rc = cli_call_string(ctx->client, xml, method, "");
@@ -50,19 +58,13 @@ static int pool_info(cli_ctx *ctx, const cli_object *obj, char **xml)
     return rc;
 }
 
-/* The pool of obj, listed once per command and owned by ctx. */
-static xmlDoc *pool_doc(cli_ctx *ctx, const cli_object *obj)
+/* One listing call, parsed and checked to be obj's pool. */
+static xmlDoc *pool_page(cli_ctx *ctx, const cli_object *obj, int start, int page)
 {
-    size_t slot = 0;
     char *xml = NULL;
     xmlDoc *doc;
 
-    for (; slot < NB_ARRAY_SIZE(ctx->pools) && ctx->pools[slot].obj; slot++)
-        if (ctx->pools[slot].obj == obj)
-            return ctx->pools[slot].doc;
-    if (slot == NB_ARRAY_SIZE(ctx->pools))
-        abort();    /* cannot happen: one slot per object type */
-    if (pool_info(ctx, obj, &xml) < 0)
+    if (pool_info(ctx, obj, start, page, &xml) < 0)
         return NULL;
     doc = cli_xml_parse(xml, strlen(xml));
     free(xml);
@@ -72,6 +74,78 @@ static xmlDoc *pool_doc(cli_ctx *ctx, const cli_object *obj)
         xmlFreeDoc(doc);
         doc = NULL;
     }
+    return doc;
+}
+
+/* The page size of paged pools: $ONE_POOL_PAGE_SIZE when it is a number of
+ * at least 2, no paging (0) when it is set to anything else, else 200 --
+ * OpenNebula's Ruby OCA rule. */
+static int pool_page_size(void)
+{
+    const char *v = getenv("ONE_POOL_PAGE_SIZE");
+    int n;
+
+    if (!v)
+        return CLI_POOL_PAGE_SIZE;
+    return nb_parse_int(v, &n) == 0 && n >= 2 ? n : 0;
+}
+
+/* Move the pool elements of `from` to the end of `into`'s root; returns
+ * how many moved. */
+static int pool_append(xmlDoc *into, xmlDoc *from, const cli_object *obj)
+{
+    xmlNode *root = xmlDocGetRootElement(into), *next;
+    int n = 0;
+
+    for (xmlNode *c = xmlDocGetRootElement(from)->children; c; c = next) {
+        next = c->next;
+        if (!cli_xml_is(c, obj->elem))
+            continue;
+        xmlUnlinkNode(c);
+        if (!xmlAddChild(root, xmlDocCopyNode(c, into, 1)))
+            abort();
+        xmlFreeNode(c);
+        n++;
+    }
+    return n;
+}
+
+/* A paged pool (VMs): pages until a short one, joined into one document. */
+static xmlDoc *pool_paged(cli_ctx *ctx, const cli_object *obj, int page)
+{
+    xmlDoc *doc = xmlNewDoc(BAD_CAST "1.0");
+
+    xmlDocSetRootElement(doc, xmlNewDocNode(doc, NULL, BAD_CAST obj->pool_elem, NULL));
+    for (int start = 0;; start += page) {
+        xmlDoc *part = pool_page(ctx, obj, start, page);
+        int got;
+
+        if (!part) {
+            xmlFreeDoc(doc);
+            return NULL;
+        }
+        got = pool_append(doc, part, obj);
+        xmlFreeDoc(part);
+        /* A short page is the last; a long one, a server that does not
+         * page: it sent everything at once. */
+        if (got != page)
+            return doc;
+    }
+}
+
+/* The pool of obj, listed once per command and owned by ctx. */
+static xmlDoc *pool_doc(cli_ctx *ctx, const cli_object *obj)
+{
+    size_t slot = 0;
+    int page = obj->pool_kind == CLI_POOL_VM ? pool_page_size() : 0;
+    xmlDoc *doc;
+
+    for (; slot < NB_ARRAY_SIZE(ctx->pools) && ctx->pools[slot].obj; slot++)
+        if (ctx->pools[slot].obj == obj)
+            return ctx->pools[slot].doc;
+    if (slot == NB_ARRAY_SIZE(ctx->pools))
+        abort();    /* cannot happen: one slot per object type */
+    doc = page > 0 ? pool_paged(ctx, obj, page) : pool_page(ctx, obj, -1, 0);
     if (!doc)
         return NULL;
     ctx->pools[slot].obj = obj;
@@ -280,17 +354,18 @@ static int parse_range(const char *arg, int *lo, int *hi)
 
 /*
  * The ids of objects of type obj named by the positional arguments from
- * index `from` on: ids, names, comma lists and ranges "3..7".  A name that
- * does not resolve is reported and sets *failed; the others are kept.
+ * index `from` to `to` (excluded): ids, names, comma lists and ranges "3..7".
+ * A name that does not resolve is reported and sets *failed; the others are
+ * kept.
  */
-static int *collect_ids(cli_ctx *ctx, const cli_object *obj, size_t from, size_t *n,
+static int *collect_ids(cli_ctx *ctx, const cli_object *obj, size_t from, size_t to, size_t *n,
                         bool *failed)
 {
     int *ids = NULL;
     size_t cap = 0;
 
     *n = 0;
-    for (size_t i = from; i < ctx->args.npos; i++) {
+    for (size_t i = from; i < to && i < ctx->args.npos; i++) {
         char *copy = nb_strdup(ctx->args.pos[i]), *save = NULL;
 
         for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -314,11 +389,11 @@ static int *collect_ids(cli_ctx *ctx, const cli_object *obj, size_t from, size_t
     return ids;
 }
 
-int cli_each_id(cli_ctx *ctx, size_t from, int (*fn)(cli_ctx *ctx, int id))
+static int each_id(cli_ctx *ctx, size_t from, size_t to, int (*fn)(cli_ctx *ctx, int id))
 {
     bool failed = false;
     size_t n;
-    int *ids = collect_ids(ctx, ctx->obj, from, &n, &failed);
+    int *ids = collect_ids(ctx, ctx->obj, from, to, &n, &failed);
 
     for (size_t i = 0; i < n; i++) {
         if (fn(ctx, ids[i]) < 0) {
@@ -328,6 +403,16 @@ int cli_each_id(cli_ctx *ctx, size_t from, int (*fn)(cli_ctx *ctx, int id))
     }
     free(ids);
     return failed ? -1 : 0;
+}
+
+int cli_each_id(cli_ctx *ctx, size_t from, int (*fn)(cli_ctx *ctx, int id))
+{
+    return each_id(ctx, from, ctx->args.npos, fn);
+}
+
+int cli_each_id_in(cli_ctx *ctx, size_t index, int (*fn)(cli_ctx *ctx, int id))
+{
+    return each_id(ctx, index, index + 1, fn);
 }
 
 static int delete_one(cli_ctx *ctx, int id)
@@ -489,7 +574,7 @@ int cli_run_pair(cli_ctx *ctx)
 
     if (cli_resolve(ctx, ctx->obj, ctx->args.pos[0], &a) < 0)
         return -1;
-    ids = collect_ids(ctx, p->second, 1, &n, &failed);
+    ids = collect_ids(ctx, p->second, 1, ctx->args.npos, &n, &failed);
     method = cli_method(ctx->obj, p->method, false);
     for (size_t i = 0; i < n; i++) {
         if (cli_call(ctx->client, NULL, method, "ii", a, ids[i]) < 0) {
@@ -500,6 +585,63 @@ int cli_run_pair(cli_ctx *ctx)
     free(method);
     free(ids);
     return failed ? -1 : 0;
+}
+
+/* Lock levels as oned takes them and `show` names them (OpenNebula's
+ * level_lock_to_str); 0 is "not locked". */
+static const char *const lock_levels[] = { "None", "Use", "Manage", "Admin", "All" };
+
+/* In level order, 1 to 4. */
+const cli_optdef cli_lock_opts[] = {
+    { "use", 0, NULL, "Block every operation but info (the default)" },
+    { "manage", 0, NULL, "Block MANAGE and ADMIN operations" },
+    { "admin", 0, NULL, "Block ADMIN operations" },
+    { "all", 0, NULL, "The same as --use" },
+    { NULL, 0, NULL, NULL },
+};
+
+const char *cli_lock_name(const xmlNode *obj)
+{
+    int level = cli_xml_enum(obj, "LOCK/LOCKED", NB_ARRAY_SIZE(lock_levels));
+    return lock_levels[level < 0 ? 0 : level];
+}
+
+/* The level the options ask for: the most restrictive one given wins; none
+ * is USE. */
+static int lock_level(const cli_ctx *ctx)
+{
+    for (int level = 1; level < (int)NB_ARRAY_SIZE(lock_levels); level++)
+        if (cli_opt_has(&ctx->args, cli_lock_opts[level - 1].name))
+            return level;
+    return 1;
+}
+
+static int lock_one(cli_ctx *ctx, int id)
+{
+    char *method = cli_method(ctx->obj, "lock", false);
+    int rc = cli_call(ctx->client, NULL, method, "ii", id, lock_level(ctx));
+
+    free(method);
+    return rc;
+}
+
+static int unlock_one(cli_ctx *ctx, int id)
+{
+    char *method = cli_method(ctx->obj, "unlock", false);
+    int rc = cli_call(ctx->client, NULL, method, "i", id);
+
+    free(method);
+    return rc;
+}
+
+int cli_run_lock(cli_ctx *ctx)
+{
+    return cli_each_id(ctx, 0, lock_one);
+}
+
+int cli_run_unlock(cli_ctx *ctx)
+{
+    return cli_each_id(ctx, 0, unlock_one);
 }
 
 /* ---- dispatch ------------------------------------------------------------ */

@@ -30,6 +30,7 @@ typedef struct nb_drv_vm {
     const char *deploy_id;      /* domain name once deployed ("one-<id>"), else NULL */
     const nb_tmpl *tmpl;        /* the VM's TEMPLATE (CPU, MEMORY, DISK, NIC, OS, ...) */
     const char *vm_dir;         /* its directory on the host (disks, checkpoint) */
+    const nb_tmpl *user_tmpl;   /* its USER_TEMPLATE: driver-specific settings users give */
 } nb_drv_vm;
 
 /* What an operation reports; the core frees both strings. */
@@ -101,8 +102,12 @@ typedef struct nb_im_report {
     long long total_mem_kb;
     long long used_mem_kb;
     nb_tmpl info;               /* ARCH, MODELNAME, CPUSPEED, HYPERVISOR, VERSION, ... */
-    nb_drv_vm_usage *vms;       /* every domain on the host: the report is full */
+    nb_drv_vm_usage *vms;       /* domains on the host */
     size_t nvms;
+    /* vms lists every domain on the host, so a VM it leaves out is gone.  A
+     * driver that cannot know (the dummy after a restart) leaves it false,
+     * and VMs it does not list keep their state. */
+    bool full;
 } nb_im_report;
 
 /* The caller inits the report before monitor() and frees it afterwards,

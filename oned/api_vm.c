@@ -13,6 +13,7 @@
 #include "oned/datastore.h"
 #include "oned/engine.h"
 #include "oned/host.h"
+#include "oned/quota_model.h"
 #include "oned/tenancy.h"
 #include "oned/vm.h"
 #include "oned/vmtemplate.h"
@@ -20,6 +21,19 @@
 #define K (&nb_vm_kind)
 
 /* ---- creating VMs -------------------------------------------------------- */
+
+/* Would uid's and gid's VM quotas take the VM (template t) going from
+ * `from` to `to`?  0, or -1 with AUTHORIZATION as OpenNebula words it. */
+static int nb_vm_quota_check(nb_call *c, int uid, int gid, const nb_tmpl *t, nb_vm_phase from,
+                             nb_vm_phase to)
+{
+    char *why = NULL;
+    if (nb_quota_vm_move(c->txn, uid, gid, t, from, to, true, &why) == 0)
+        return 0;
+    nb_fail(c, NB_E_AUTHORIZATION, -1, "User [%d] : %s", c->uid, why);
+    free(why);
+    return -1;
+}
 
 /* MEMORY (MB, integer > 0) and CPU (> 0) are what every VM must say. */
 static int nb_vm_check_capacity_attrs(nb_call *c, const nb_tmpl *t)
@@ -48,22 +62,34 @@ static int nb_vm_create(nb_call *c, const nb_tmpl *t, const char *name, const ch
                         int template_id, bool hold)
 {
     int gid = c->subj.gid;
+    nb_vm_phase done = { NB_VM_DONE, 0 }, start = { hold ? NB_VM_HOLD : NB_VM_PENDING, 0 };
     nb_object *o;
     nb_vm *vm;
-    char num[16];
+    char num[16], *vm_name;
+    int oid;
 
-    if (nb_gate_check_create(c, K, gid) < 0 || nb_vm_check_capacity_attrs(c, t) < 0)
+    if (nb_gate_check_create(c, K, gid) < 0 || nb_vm_check_capacity_attrs(c, t) < 0 ||
+        nb_vm_quota_check(c, c->uid, gid, t, done, start) < 0)
         return -1;
+    nb_quota_vm_move(c->txn, c->uid, gid, t, done, start, false, NULL);
+    oid = nb_txn_next_oid(c->txn, K, 0);
+    if (!name || !*name)
+        name = nb_tmpl_get(t, "NAME");
+    /* The name is checked as rename checks it (a failed call drops the
+     * transaction, the id included). */
+    vm_name = name && *name ? nb_strdup(name)
+            : prefix ? nb_asprintf("%s-%d", prefix, oid) : nb_asprintf("one-%d", oid);
+    if (nb_api_check_name(c, K, vm_name, -1) < 0) {
+        free(vm_name);
+        return -1;
+    }
     o = nb_object_new(K);
     vm = nb_vm_of(o);
-    o->oid = nb_txn_next_oid(c->txn, K, 0);
+    o->oid = oid;
     o->uid = c->uid;
     o->gid = gid;
     o->perms = nb_api_new_perms(c, gid);
-    if (!name || !*name)
-        name = nb_tmpl_get(t, "NAME");
-    o->name = name && *name ? nb_strdup(name)
-            : prefix ? nb_asprintf("%s-%d", prefix, o->oid) : nb_asprintf("one-%d", o->oid);
+    o->name = vm_name;
     nb_vm_split_template(t, &o->tmpl, &vm->user_tmpl);
     snprintf(num, sizeof(num), "%d", o->oid);
     nb_tmpl_set(&o->tmpl, "VMID", num);
@@ -71,7 +97,7 @@ static int nb_vm_create(nb_call *c, const nb_tmpl *t, const char *name, const ch
         snprintf(num, sizeof(num), "%d", template_id);
         nb_tmpl_set(&o->tmpl, "TEMPLATE_ID", num);
     }
-    vm->phase = vm->prev = (nb_vm_phase){ hold ? NB_VM_HOLD : NB_VM_PENDING, 0 };
+    vm->phase = vm->prev = start;
     vm->stime = nb_now();
     vm->deploy_id = nb_strdup("");
     nb_txn_insert(c->txn, o);
@@ -148,6 +174,9 @@ static int nb_vm_move(nb_call *c, enum nb_vm_action a, const nb_placement *to)
     if (nb_lcm_action_hist(cur->phase, h ? h->action : 0, a, &mv) < 0)
         return nb_fail(c, NB_E_ACTION, c->obj->oid, "%s action is not available for state %s.",
                        nb_vm_action_name(a), nb_phase_name(cur->phase));
+    /* Running again (resume, deploy) must fit the RUNNING_* quotas. */
+    if (nb_vm_quota_check(c, c->obj->uid, c->obj->gid, &c->obj->tmpl, cur->phase, mv.to) < 0)
+        return -1;
     nb_engine_apply(c->txn, nb_vm_of(nb_txn_edit(c->txn, c->obj)), &mv, to, nb_vm_action_code(a));
     nb_reply_int(c, c->obj->oid);
     return 0;
@@ -286,6 +315,28 @@ static int nb_vm_update(nb_call *c)
     return ret;
 }
 
+/* chown(id, uid, gid): the VM's quota usage moves with it, off the old
+ * owner and group and onto the new ones, within their limits.  (A refusal
+ * after the generic chown replaced its reply: the dispatcher answers the
+ * error and the transaction is dropped.) */
+static int nb_vm_chown(nb_call *c)
+{
+    const nb_object *o = c->obj;
+    const nb_object *now_o;
+    nb_vm_phase done = { NB_VM_DONE, 0 }, now = nb_vm_cof(o)->phase;
+
+    if (nb_api_chown(c) < 0)
+        return -1;
+    now_o = nb_txn_get(c->txn, K, o->oid);
+    if (now_o->uid == o->uid && now_o->gid == o->gid)
+        return 0;
+    nb_quota_vm_move(c->txn, o->uid, o->gid, &o->tmpl, now, done, false, NULL);
+    if (nb_vm_quota_check(c, now_o->uid, now_o->gid, &o->tmpl, done, now) < 0)
+        return -1;
+    nb_quota_vm_move(c->txn, now_o->uid, now_o->gid, &o->tmpl, done, now, false, NULL);
+    return 0;
+}
+
 /* ---- listing -------------------------------------------------------------- */
 
 /* state -2: all, -1: all but DONE, >= 0: that STATE. */
@@ -332,7 +383,7 @@ const nb_method nb_api_vm_methods[] = {
     NB_METHOD("one.vm.update", "is|i", K, 0, NB_OP_MANAGE, W, nb_vm_update),
     NB_METHOD("one.vm.rename", "is", K, 0, NB_OP_MANAGE, W, nb_api_rename),
     NB_METHOD("one.vm.chmod", "iiiiiiiiii", K, 0, NB_OP_MANAGE, W, nb_api_chmod),
-    NB_METHOD("one.vm.chown", "iii", K, 0, NB_OP_MANAGE, W, nb_api_chown),
+    NB_METHOD("one.vm.chown", "iii", K, 0, NB_OP_MANAGE, W, nb_vm_chown),
     NB_METHOD("one.vm.lock", "ii|b", K, 0, NB_OP_MANAGE, W | X, nb_api_lock),
     NB_METHOD("one.vm.unlock", "i", K, 0, NB_OP_MANAGE, W | X, nb_api_unlock),
     NB_METHOD("one.vmpool.info", "iiii|s", NULL, -1, NB_OP_USE, 0, nb_vmpool_info),

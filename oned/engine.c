@@ -14,6 +14,7 @@
 #include "oned/cluster.h"
 #include "oned/datastore.h"
 #include "oned/host.h"
+#include "oned/quota_model.h"
 #include "oned/tenancy.h"
 #include "oned/worker.h"
 
@@ -71,6 +72,26 @@ static void nb_host_charge(nb_txn *t, const nb_vm *vm, int hid, int sign)
         nb_ids_add(&h->vms, &h->nvms, vm->o.oid);
     else
         nb_ids_del(&h->vms, &h->nvms, vm->o.oid);
+}
+
+/* Disks on their way to the host (PROLOG*) or back (EPILOG*): HISTORY's
+ * PSTIME..PETIME and ESTIME..EETIME. */
+static bool nb_lcm_is_prolog(nb_vm_phase p)
+{
+    switch (p.state == NB_VM_ACTIVE ? p.lcm : -1) {
+    case NB_LCM_PROLOG: case NB_LCM_PROLOG_MIGRATE: case NB_LCM_PROLOG_RESUME:
+    case NB_LCM_PROLOG_UNDEPLOY: case NB_LCM_PROLOG_MIGRATE_POWEROFF:
+    case NB_LCM_PROLOG_MIGRATE_SUSPEND: case NB_LCM_PROLOG_MIGRATE_UNKNOWN:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool nb_lcm_is_epilog(nb_vm_phase p)
+{
+    return p.state == NB_VM_ACTIVE && (p.lcm == NB_LCM_EPILOG || p.lcm == NB_LCM_EPILOG_STOP ||
+                                       p.lcm == NB_LCM_EPILOG_UNDEPLOY);
 }
 
 static bool nb_phase_keeps_host(nb_vm_phase p)
@@ -146,12 +167,24 @@ void nb_engine_apply(nb_txn *t, nb_vm *vm, const nb_lcm_move *mv, const nb_place
             nb_history_close(t, vm, &vm->history[i], now);
     }
     if ((last = (nb_vm_history *)nb_vm_last_history(vm))) {
-        if (mv->flags & NB_MOVE_SET_ACTION)
+        bool was_prolog = nb_lcm_is_prolog(vm->phase), is_prolog = nb_lcm_is_prolog(mv->to);
+        bool was_epilog = nb_lcm_is_epilog(vm->phase), is_epilog = nb_lcm_is_epilog(mv->to);
+
+        if (mv->flags & NB_MOVE_SET_ACTION) {
             last->action = action;
+            /* A migration also ends the stay on the source, still open. */
+            if (mv->flags & NB_MOVE_HISTORY_OPEN && vm->nhistory >= 2 &&
+                !vm->history[vm->nhistory - 2].etime)
+                vm->history[vm->nhistory - 2].action = action;
+        }
         if (mv->to.state == NB_VM_ACTIVE && mv->to.lcm == NB_LCM_RUNNING && !last->rstime)
             last->rstime = now;
-        if (mv->to.lcm == NB_LCM_BOOT && last->pstime && !last->petime)
+        if (was_prolog && !is_prolog && !last->petime)
             last->petime = now;
+        if (!was_epilog && is_epilog)
+            last->estime = now;
+        if (was_epilog && !is_epilog && !last->eetime)
+            last->eetime = now;
     }
     if (mv->flags & NB_MOVE_RESCHED_SET)
         vm->resched = 1;
@@ -162,6 +195,9 @@ void nb_engine_apply(nb_txn *t, nb_vm *vm, const nb_lcm_move *mv, const nb_place
         vm->deploy_id = nb_strdup("");
     }
     if (mv->to.state != vm->phase.state || mv->to.lcm != vm->phase.lcm) {
+        /* Usage follows the phase in the same transaction; what the API
+         * asks was checked against the limits before (api_vm.c). */
+        nb_quota_vm_move(t, vm->o.uid, vm->o.gid, &vm->o.tmpl, vm->phase, mv->to, false, NULL);
         vm->prev = vm->phase;
         vm->phase = mv->to;
     }
@@ -189,6 +225,7 @@ typedef struct nb_step_input {
     char *deploy_id;
     char *vm_dir;
     nb_tmpl vm_tmpl;
+    nb_tmpl user_tmpl;
     struct { int id; char *name; nb_tmpl tmpl; } host, from;   /* from: migration source */
 } nb_step_input;
 
@@ -198,6 +235,7 @@ static void nb_step_input_free(nb_step_input *in)
     free(in->deploy_id);
     free(in->vm_dir);
     nb_tmpl_free(&in->vm_tmpl);
+    nb_tmpl_free(&in->user_tmpl);
     free(in->host.name);
     nb_tmpl_free(&in->host.tmpl);
     free(in->from.name);
@@ -224,6 +262,7 @@ static int nb_step_snapshot(nb_engine *e, const nb_step_job *j, nb_step_input *i
 
     memset(in, 0, sizeof(*in));
     nb_tmpl_init(&in->vm_tmpl);
+    nb_tmpl_init(&in->user_tmpl);
     nb_tmpl_init(&in->host.tmpl);
     nb_tmpl_init(&in->from.tmpl);
     nb_model_rdlock(e->m);
@@ -236,6 +275,7 @@ static int nb_step_snapshot(nb_engine *e, const nb_step_job *j, nb_step_input *i
     ds = nb_pool_get(nb_model_cpool(e->m, &nb_datastore_kind), h->ds_id);
     in->vm_dir = nb_asprintf("%s/%d", ds ? nb_datastore_cof(ds)->base_path : "", j->vm);
     nb_tmpl_copy(&in->vm_tmpl, &o->tmpl);
+    nb_tmpl_copy(&in->user_tmpl, &vm->user_tmpl);
     nb_copy_host(e->m, h, &in->host.id, &in->host.name, &in->host.tmpl);
     if (vm->nhistory >= 2)
         nb_copy_host(e->m, &vm->history[vm->nhistory - 2], &in->from.id, &in->from.name,
@@ -293,7 +333,8 @@ static int nb_step_call(nb_engine *e, const nb_step_job *j, const nb_step_input 
     const nb_vmm_ops *ops = nb_engine_driver(e, NB_DRIVER_VMM, in->vm_mad, &ctx);
     nb_drv_host host = { in->host.id, in->host.name, &in->host.tmpl };
     nb_drv_host from = { in->from.id, in->from.name, &in->from.tmpl };
-    nb_drv_vm vm = { j->vm, *in->deploy_id ? in->deploy_id : NULL, &in->vm_tmpl, in->vm_dir };
+    nb_drv_vm vm = { j->vm, *in->deploy_id ? in->deploy_id : NULL, &in->vm_tmpl, in->vm_dir,
+                     &in->user_tmpl };
     nb_vmm_fn fn;
 
     /* Disks move with the storage drivers (TM_MAD); until a datastore has
@@ -408,6 +449,8 @@ static void nb_monitor_vm(nb_txn *t, int vmid, const nb_im_report *r, bool faile
     for (size_t i = 0; !failed && i < r->nvms && !u; i++)
         if (r->vms[i].id == vmid)
             u = &r->vms[i];
+    if (!failed && !u && !r->full)
+        return;     /* the driver cannot tell: the VM keeps its state */
     if (!failed)
         seen = u ? nb_seen_of(u->state) : NB_SEEN_MISSING;
     if (nb_lcm_observed(nb_vm_cof(o)->phase, seen, &mv) < 0)

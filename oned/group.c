@@ -5,23 +5,7 @@
 #include "lib/util.h"
 #include "acl/rule.h"
 #include "oned/model.h"
-
-void nb_xml_empty_quotas(nb_buf *b)
-{
-    nb_buf_adds(b, "<DATASTORE_QUOTA></DATASTORE_QUOTA><NETWORK_QUOTA></NETWORK_QUOTA>"
-                   "<VM_QUOTA></VM_QUOTA><IMAGE_QUOTA></IMAGE_QUOTA>");
-}
-
-void nb_xml_default_quotas(nb_buf *b, const char *name)
-{
-    nb_buf_addc(b, '<');
-    nb_buf_adds(b, name);
-    nb_buf_addc(b, '>');
-    nb_xml_empty_quotas(b);
-    nb_buf_adds(b, "</");
-    nb_buf_adds(b, name);
-    nb_buf_addc(b, '>');
-}
+#include "oned/quota_model.h"
 
 static void nb_group_destroy(nb_object *o)
 {
@@ -43,11 +27,21 @@ static void nb_group_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode mode
         nb_xml_ids(b, "USERS", users, n);
     }
     nb_xml_ids(b, "ADMINS", g->admins, g->nadmins);
+    if (mode == NB_XML_STORE)
+        nb_quota_to_xml(&g->vmq, b);
     if (mode == NB_XML_INFO) {
-        nb_xml_empty_quotas(b);
-        nb_xml_default_quotas(b, "DEFAULT_GROUP_QUOTAS");
+        nb_xml_quotas(b, &g->vmq);
+        nb_xml_default_quotas(b, "DEFAULT_GROUP_QUOTAS",
+                              nb_quota_defaults_get(m, NB_DEFAULTS_GROUPS));
     }
     nb_buf_adds(b, "</GROUP>");
+    /* grouppool.info gives each group's quotas in a sibling, as oned does. */
+    if (mode == NB_XML_POOL) {
+        nb_buf_adds(b, "<QUOTAS>");
+        nb_buf_elem_int(b, "ID", o->oid);
+        nb_xml_quotas(b, &g->vmq);
+        nb_buf_adds(b, "</QUOTAS>");
+    }
 }
 
 static int nb_group_from_xml(nb_object *o, const xmlNode *root, char **err)
@@ -56,6 +50,8 @@ static int nb_group_from_xml(nb_object *o, const xmlNode *root, char **err)
     if (nb_xml_read_common(o, root, err) < 0)
         return -1;
     nb_xml_read_ids(root, "ADMINS", &g->admins, &g->nadmins);
+    if (nb_quota_from_xml(&g->vmq, root, err) < 0)
+        return -1;
     o->uid = 0;
     o->gid = o->oid;
     o->perms = 0640;
@@ -64,7 +60,7 @@ static int nb_group_from_xml(nb_object *o, const xmlNode *root, char **err)
 
 static void nb_group_pool_tail(nb_buf *b, const nb_model *m)
 {
-    nb_xml_default_quotas(b, "DEFAULT_GROUP_QUOTAS");
+    nb_xml_default_quotas(b, "DEFAULT_GROUP_QUOTAS", nb_quota_defaults_get(m, NB_DEFAULTS_GROUPS));
 }
 
 nb_object *nb_group_new(int oid, const char *name)

@@ -9,11 +9,13 @@
 #define NB_GROUP_H
 
 #include "oned/object.h"
+#include "oned/quota.h"
 
 typedef struct nb_group {
     nb_object o;
     int *admins;
     size_t nadmins;
+    nb_vm_quota vmq;        /* VM_QUOTA */
 } nb_group;
 
 extern const nb_kind nb_group_kind;
@@ -24,10 +26,5 @@ nb_object *nb_group_new(int oid, const char *name);
 static inline nb_group *nb_group_of(nb_object *o) { return (nb_group *)o; }
 static inline const nb_group *nb_group_cof(const nb_object *o) { return (const nb_group *)o; }
 
-/* The quota blocks (empty until quotas are enforced) written in GROUP and
- * USER documents and pools. */
-void nb_xml_empty_quotas(nb_buf *b);
-/* <name> holding the empty quota blocks (DEFAULT_USER_QUOTAS, ...). */
-void nb_xml_default_quotas(nb_buf *b, const char *name);
 
 #endif

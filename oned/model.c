@@ -12,6 +12,7 @@
 #include "oned/host.h"
 #include "oned/user.h"
 #include "oned/vdc.h"
+#include "oned/quota_model.h"
 #include "oned/vm.h"
 #include "oned/vmtemplate.h"
 #include "oned/zone.h"
@@ -25,6 +26,7 @@ static const nb_kind *const nb_model_kinds[NB_POOL_COUNT] = {
     [NB_POOL_DATASTORE] = &nb_datastore_kind,
     [NB_POOL_TEMPLATE] = &nb_vmtemplate_kind,
     [NB_POOL_VM] = &nb_vm_kind,
+    [NB_POOL_QUOTA_DEFAULTS] = &nb_quota_defaults_kind,
     [NB_POOL_VDC] = &nb_vdc_kind,
     [NB_POOL_ACL] = &nb_acl_kind,
 };

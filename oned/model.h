@@ -28,6 +28,7 @@ enum nb_pool_id {
     NB_POOL_DATASTORE,
     NB_POOL_TEMPLATE,
     NB_POOL_VM,
+    NB_POOL_QUOTA_DEFAULTS,
     NB_POOL_VDC,
     NB_POOL_ACL,
     NB_POOL_COUNT

@@ -6,6 +6,7 @@
 #include "acl/rule.h"
 #include "oned/group.h"
 #include "oned/model.h"
+#include "oned/quota_model.h"
 
 static void nb_user_destroy(nb_object *o)
 {
@@ -40,11 +41,21 @@ static void nb_user_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode mode,
         nb_buf_adds(b, "</LOGIN_TOKEN>");
     }
     nb_tmpl_to_xml(&o->tmpl, b, "TEMPLATE");
+    if (mode == NB_XML_STORE)
+        nb_quota_to_xml(&u->vmq, b);
     if (mode == NB_XML_INFO) {
-        nb_xml_empty_quotas(b);
-        nb_xml_default_quotas(b, "DEFAULT_USER_QUOTAS");
+        nb_xml_quotas(b, &u->vmq);
+        nb_xml_default_quotas(b, "DEFAULT_USER_QUOTAS",
+                              nb_quota_defaults_get(m, NB_DEFAULTS_USERS));
     }
     nb_buf_adds(b, "</USER>");
+    /* userpool.info gives each user's quotas in a sibling, as oned does. */
+    if (mode == NB_XML_POOL) {
+        nb_buf_adds(b, "<QUOTAS>");
+        nb_buf_elem_int(b, "ID", o->oid);
+        nb_xml_quotas(b, &u->vmq);
+        nb_buf_adds(b, "</QUOTAS>");
+    }
 }
 
 static int nb_user_from_xml(nb_object *o, const xmlNode *root, char **err)
@@ -62,6 +73,8 @@ static int nb_user_from_xml(nb_object *o, const xmlNode *root, char **err)
         *err = nb_strdup("USER document lacks GID, GROUPS, PASSWORD or AUTH_DRIVER");
         goto cleanup;
     }
+    if (nb_quota_from_xml(&u->vmq, root, err) < 0)
+        goto cleanup;
     nb_xml_child_int(root, "ENABLED", &enabled);
     o->uid = o->oid;
     o->perms = 0600;
@@ -104,7 +117,7 @@ static void nb_user_replaced(nb_model *m, const nb_object *old, const nb_object 
 
 static void nb_user_pool_tail(nb_buf *b, const nb_model *m)
 {
-    nb_xml_default_quotas(b, "DEFAULT_USER_QUOTAS");
+    nb_xml_default_quotas(b, "DEFAULT_USER_QUOTAS", nb_quota_defaults_get(m, NB_DEFAULTS_USERS));
 }
 
 const nb_kind nb_user_kind = {

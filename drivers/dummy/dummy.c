@@ -80,10 +80,13 @@ static const char *dummy_get(const nb_tmpl *t, const char *name)
     return t ? nb_tmpl_get(t, name) : NULL;
 }
 
-/* A setting from the VM's template, else the host's; NULL if neither. */
+/* A setting from the VM's templates (users put DUMMY_* in theirs), else
+ * the host's; NULL if none. */
 static const char *dummy_override(const nb_drv_host *h, const nb_drv_vm *vm, const char *name)
 {
-    const char *v = vm ? dummy_get(vm->tmpl, name) : NULL;
+    const char *v = vm ? dummy_get(vm->user_tmpl, name) : NULL;
+    if (!v && vm)
+        v = dummy_get(vm->tmpl, name);
     return v ? v : dummy_get(h->tmpl, name);
 }
 

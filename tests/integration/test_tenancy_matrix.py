@@ -11,19 +11,27 @@ One world is built through oneadmin (module fixture `world`):
                                   "tenant-dedicated", private VDC "tenant"
     group "tenant2" (G4)          other_tenant; VDC "shared2" = {G4, cluster 0},
                                   G4 out of VDC 0
-    host h0 in cluster 0 (shared)
+    host h0 in cluster 0 (shared); h0-h2 use the dummy drivers, so VMs run
     datastore 1 "default" chowned to owner:G1, perms 640 (um- u-- ---)
     datastores: cluster 0 holds 1, 2; the tenant's cluster holds 0, 1 (the
                 dedication copies 0-2 there, then 2 leaves it and 0 leaves
                 cluster 0), so %C-scoped visibility shows in the listings
     VM templates "owned" (owner:G1, 640 um- u-- ---), "private" (stranger:G2,
                 600) and "public" (oneadmin's, 604 um- --- u--); no group
-                has a TEMPLATE CREATE rule (the groups were made through the
-                API, not `onegroup create`), so only oneadmin creates
+                has a TEMPLATE or VM CREATE rule (the groups were made
+                through the API, not `onegroup create`), so only oneadmin
+                creates
+    VMs (PENDING) "owned" (owner:G1, 600 um- --- ---, what the umask gives
+                a VM its owner creates), "shared" (owner:G1, 640), "tenants"
+                (tenant_user:G3, 600) and "admins" (oneadmin's, 600).  deploy,
+                migrate, recover and resched are VM ADMIN operations
+                (§2.10): only oneadmin, unless the VM's OWNER_A bit is set
+                (then deploy also needs HOST:MANAGE, and DATASTORE:USE on a
+                named datastore)
 
 CASES is the table: one Case per (method, target) with the personas the
 reference allows; test_matrix runs every (case, persona) cell.  Add rows by
-appending to CASES (later: VMs, images, templates).  Write cases either build
+appending to CASES (later: images, networks).  Write cases either build
 a fresh target through oneadmin per cell (the w.new_* helpers) or are
 idempotent (same template, same name, same bits), so no cell depends on
 another.  An allowed persona may still meet another refusal (a lock it does
@@ -41,6 +49,7 @@ change what the matrix relies on.
 """
 
 import itertools
+import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -101,6 +110,7 @@ class World:
         self.datastore = {"system": 0, "default": 1, "files": 2}
         self.zone = {"OpenNebula": 0}
         self.template = {}
+        self.vm = {}
         self.last = {}          # pool -> highest id of the world's objects
         self._sessions = {}
 
@@ -152,7 +162,7 @@ class World:
         a.ok("one.group.deladmin", self.G1, self.user["exadmin"])
 
         for h in ("h0", "h1", "h2"):
-            self.host[h] = a.ok("one.host.allocate", h, "kvm", "kvm", -1)
+            self.host[h] = a.ok("one.host.allocate", h, "dummy", "dummy", -1)
         cid = a.ok("one.cluster.dedicate", -1, self.G3,
                    f"{self.host['h1']},{self.host['h2']}")
         self.cluster["tenant-dedicated"] = cid
@@ -173,6 +183,11 @@ class World:
         self.template["private"] = self.new_template(self.user["stranger"], self.G2, BITS_600,
                                                      name="private")
         self.template["public"] = self.new_template(0, 0, BITS_604, name="public")
+
+        self.vm["owned"] = self.new_vm(name="owned")
+        self.vm["shared"] = self.new_vm(bits=BITS_640, name="shared")
+        self.vm["tenants"] = self.new_vm(self.uid("tenant"), self.G3, name="tenants")
+        self.vm["admins"] = self.new_vm(0, 0, name="admins")
 
         for pool in POOLS:
             self.last[pool] = max(pool_ids(a, pool))
@@ -257,9 +272,45 @@ class World:
         self.session(by).ok("one.template.lock", tid, 1)
         return tid
 
+    def new_vm(self, uid=None, gid=None, bits=None, name=None, running=False):
+        """A PENDING VM of uid (default: owner) in gid (default: G1), perms
+        bits (default 600); running: deployed on h0 (system datastore 0, the
+        one cluster 0 lost to the dedication) and RUNNING."""
+        a = self.admin
+        vid = a.ok("one.vm.allocate", f'NAME="{name or self.name("vm")}"\n{VM_TEXT}')
+        a.ok("one.vm.chown", vid, self.uid("owner") if uid is None else uid,
+             self.G1 if gid is None else gid)
+        a.ok("one.vm.chmod", vid, *(bits or BITS_600))
+        if running:
+            a.ok("one.vm.deploy", vid, self.host["h0"], False, 0, "")
+            wait_running(a, vid)
+        return vid
+
+    def running_vm(self):
+        return self.new_vm(running=True)
+
+    def locked_vm(self, by="owner"):
+        vid = self.new_vm()
+        self.session(by).ok("one.vm.lock", vid, 1)
+        return vid
+
     def new_rule(self):
         uid = self.new_user(1)
         return self.admin.ok("one.acl.addrule", f"{INDIVIDUAL | uid:x}", f"{T_ZONE | ANY:x}", "1")
+
+
+VM_TEXT = "CPU=0.1\nMEMORY=16\n"
+
+
+def wait_running(session, vid, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        doc = xml(session.ok("one.vm.info", vid))
+        if (doc.findtext("STATE"), doc.findtext("LCM_STATE")) == ("3", "3"):
+            return
+        assert time.monotonic() < deadline, f"VM {vid} not RUNNING: {doc.findtext('STATE')}/" \
+                                             f"{doc.findtext('LCM_STATE')}"
+        time.sleep(0.02)
 
 
 def vdc_by_name(session, name):
@@ -329,6 +380,7 @@ def restore_ds1(w):
 BITS_640 = (1, 1, 0, 1, 0, 0, 0, 0, 0)
 BITS_600 = (1, 1, 0, 0, 0, 0, 0, 0, 0)
 BITS_604 = (1, 1, 0, 0, 0, 0, 1, 0, 0)
+BITS_700 = (1, 1, 1, 0, 0, 0, 0, 0, 0)
 
 
 def restore_owned(w):
@@ -604,6 +656,92 @@ CASES = [
         allow("owner", "gadmin"), "MANAGE TEMPLATE", label="oneadmin's lock",
         allowed_code={"owner": ACTION, "gadmin": ACTION}),
     row("one.templatepool.info", lambda w: (-2, -1, -1), ALL),
+    # instantiate: TEMPLATE:USE (dispatcher), then VM:CREATE, which only
+    # oneadmin has here; the extra template makes a valid VM.
+    row("one.template.instantiate",
+        lambda w: (w.template["owned"], "", False, VM_TEXT, False), ADMIN,
+        {None: "USE TEMPLATE", **{p: "CREATE VM" for p in G1_MEMBERS}}, label="owned"),
+    row("one.template.instantiate",
+        lambda w: (w.template["private"], w.name("vm"), False, VM_TEXT, False), ADMIN,
+        {None: "USE TEMPLATE", "stranger": "CREATE VM"}, label="private"),
+    row("one.template.instantiate", lambda w: (w.template["public"], "", True, VM_TEXT),
+        ADMIN, "CREATE VM", label="public"),
+
+    # ---- VMs (§2.10: VM:MANAGE for the actions, VM:ADMIN for deploy, migrate,
+    # recover, resched; the group admin's rule gives VM/@G1 USE+MANAGE) ----
+    row("one.vm.allocate", lambda w: (VM_TEXT,), ADMIN, "CREATE VM"),
+    row("one.vm.allocate", lambda w: (VM_TEXT, True), ADMIN, "CREATE VM", label="hold"),
+    row("one.vm.info", lambda w: (w.vm["owned"],), allow("owner", "gadmin"), "USE VM",
+        label="owned"),
+    row("one.vm.info", lambda w: (w.vm["shared"], False), allow(*G1_MEMBERS), "USE VM",
+        label="shared"),
+    row("one.vm.info", lambda w: (w.vm["tenants"],), allow("tenant"), "USE VM",
+        label="tenants"),
+    row("one.vm.info", lambda w: (w.vm["admins"],), ADMIN, "USE VM", label="admins"),
+    # info is lock-exempt.
+    row("one.vm.info", lambda w: (w.locked_vm(),), allow("owner", "gadmin"), "USE VM",
+        label="locked"),
+    row("one.vm.update", lambda w: (w.vm["owned"], TMPL, 1), allow("owner", "gadmin"),
+        "MANAGE VM", label="owned"),
+    # Group USE is not MANAGE: the mate sees "shared", but may not change it.
+    row("one.vm.update", lambda w: (w.vm["shared"], TMPL, 1), allow("owner", "gadmin"),
+        "MANAGE VM", label="shared"),
+    row("one.vm.update", lambda w: (w.vm["tenants"], TMPL, 1), allow("tenant"), "MANAGE VM",
+        label="tenants"),
+    row("one.vm.update", lambda w: (w.locked_vm(), TMPL, 1), (), "VM is locked.",
+        label="locked"),
+    row("one.vm.rename", lambda w: (w.vm["owned"], "owned"), allow("owner", "gadmin"),
+        "MANAGE VM"),
+    row("one.vm.chmod", lambda w: (w.vm["owned"], *BITS_600), allow("owner", "gadmin"),
+        "MANAGE VM", label="same"),
+    row("one.vm.chmod", lambda w: (w.new_vm(), -1, -1, 1, -1, -1, -1, -1, -1, -1), ADMIN,
+        {None: "MANAGE VM", "owner": "ADMIN VM", "gadmin": "ADMIN VM"}, label="admin bit"),
+    row("one.vm.chown", lambda w: (w.vm["owned"], w.uid("owner"), w.G1),
+        allow("owner", "gadmin"), "MANAGE VM", label="same"),
+    row("one.vm.chown", lambda w: (w.new_vm(), w.uid("mate"), -1), allow("gadmin"),
+        {None: "MANAGE VM", "owner": "MANAGE USER"}, label="to mate"),
+    row("one.vm.chown", lambda w: (w.new_vm(), -1, w.G2), ADMIN,
+        {None: "MANAGE VM", "owner": "USE GROUP", "gadmin": "USE GROUP"}, label="to G2"),
+    row("one.vm.lock", lambda w: (w.new_vm(), 2), allow("owner", "gadmin"), "MANAGE VM"),
+    row("one.vm.unlock", lambda w: (w.locked_vm(),), allow("owner", "gadmin"), "MANAGE VM",
+        allowed_code={"gadmin": ACTION}),
+    # one.vm.action: MANAGE; the owner powers off and terminates its VMs.
+    row("one.vm.action", lambda w: ("poweroff", w.running_vm()), allow("owner", "gadmin"),
+        "MANAGE VM", label="poweroff"),
+    row("one.vm.action", lambda w: ("terminate", w.running_vm()), allow("owner", "gadmin"),
+        "MANAGE VM", label="terminate running"),
+    row("one.vm.action", lambda w: ("terminate-hard", w.new_vm()), allow("owner", "gadmin"),
+        "MANAGE VM", label="terminate pending"),
+    row("one.vm.action", lambda w: ("hold", w.new_vm()), allow("owner", "gadmin"),
+        "MANAGE VM", label="hold"),
+    row("one.vm.action", lambda w: ("terminate", w.new_vm(w.uid("tenant"), w.G3)),
+        allow("tenant"), "MANAGE VM", label="tenant's"),
+    # Refused by the lifecycle, after authorization.
+    row("one.vm.action", lambda w: ("resume", w.new_vm()), allow("owner", "gadmin"),
+        "MANAGE VM", label="resume pending", allowed_code=ACTION),
+    # resched is ADMIN: the owner and the group admin pass MANAGE, then fail.
+    row("one.vm.action", lambda w: ("resched", w.running_vm()), ADMIN,
+        {None: "MANAGE VM", "owner": "ADMIN VM", "gadmin": "ADMIN VM"}, label="resched"),
+    row("one.vm.deploy", lambda w: (w.new_vm(), w.host["h0"], False, 0, ""), ADMIN,
+        "ADMIN VM", label="owned"),
+    # With OWNER_A the owner may deploy; the host must be one it MANAGEs
+    # (h1: the tenant's dedicated host; cluster C has system datastore 0) ...
+    row("one.vm.deploy", lambda w: (w.new_vm(bits=BITS_700), w.host["h1"], False, -1, ""),
+        ADMIN, {None: "ADMIN VM", "owner": "MANAGE HOST"}, label="owner's on h1"),
+    row("one.vm.deploy",
+        lambda w: (w.new_vm(w.uid("tenant"), w.G3, BITS_700), w.host["h1"], False, -1, ""),
+        allow("tenant"), "ADMIN VM", label="tenant's on h1"),
+    row("one.vm.deploy",
+        lambda w: (w.new_vm(w.uid("tenant"), w.G3, BITS_700), w.host["h0"], False, 0, ""),
+        ADMIN, {None: "ADMIN VM", "tenant": "MANAGE HOST"}, label="tenant's on h0"),
+    # ... and a datastore it may USE: G1's DATASTORE/%0 no longer covers 0.
+    row("one.vm.deploy", lambda w: (w.new_vm(bits=BITS_700), w.host["h0"], False, 0, ""),
+        ADMIN, {None: "ADMIN VM", "owner": "USE DATASTORE"}, label="owner's on h0 ds 0"),
+    row("one.vm.migrate", lambda w: (w.running_vm(), w.host["h1"], True, False, -1, 0), ADMIN,
+        "ADMIN VM", label="live"),
+    row("one.vm.recover", lambda w: (w.new_vm(), 3), ADMIN, "ADMIN VM", label="delete"),
+    row("one.vmpool.info", lambda w: (-2, -1, -1, -1), ALL),
+    row("one.vmpool.infoextended", lambda w: (-2, -1, -1, -2, ""), ALL),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES), "two rows share an id: add a label"
@@ -654,19 +792,23 @@ def test_every_method_is_covered():
                    "deldatastore dedicate undedicate",
         "host": "allocate delete status update rename info",
         "datastore": "info update rename chmod chown",
-        "template": "allocate clone delete info update chmod chown rename lock unlock",
+        "template": "allocate clone delete info update chmod chown rename lock unlock "
+                    "instantiate",
+        "vm": "allocate deploy action migrate recover info update rename chmod chown lock "
+              "unlock",
     }
     want = {f"one.{f}.{m}" for f, ms in families.items() for m in ms.split()}
-    want |= {f"one.{p}pool.info" for p in POOLS}
+    want |= {f"one.{p}pool.info" for p in POOLS} | {"one.vmpool.infoextended"}
     assert want - covered == set()
 
 
 # ---- listings -----------------------------------------------------------------------
 
-POOLS = ["user", "group", "vdc", "cluster", "host", "datastore", "zone", "template"]
+POOLS = ["user", "group", "vdc", "cluster", "host", "datastore", "zone", "template", "vm"]
 
-# Filtered pools take (filter, start, end); some name their elements apart.
-POOL_ARGS = {"template": (-2, -1, -1)}
+# Filtered pools take (filter, start, end), VMs also a state (-1: all but
+# DONE); some name their elements apart.
+POOL_ARGS = {"template": (-2, -1, -1), "vm": (-2, -1, -1, -1)}
 POOL_ELEM = {"template": "VMTEMPLATE"}
 
 
@@ -706,6 +848,10 @@ LISTINGS = {
     "template": _per_persona({"public"}, oneadmin={"owned", "private", "public"},
                              **{p: {"owned", "public"} for p in G1_MEMBERS},
                              stranger={"private", "public"}),
+    # VMs: owner/group bits, and the group admin's VM/@G1 USE.
+    "vm": _per_persona(set(), oneadmin={"owned", "shared", "tenants", "admins"},
+                       owner={"owned", "shared"}, gadmin={"owned", "shared"}, mate={"shared"},
+                       exadmin={"shared"}, tenant={"tenants"}),
 }
 
 
@@ -724,11 +870,11 @@ def test_listing(world, pool, persona):
 
 def test_listing_agrees_with_info(world):
     """What a persona lists it can info, and the reverse, for the world's
-    hosts, datastores and templates."""
+    hosts, datastores, templates and VMs."""
     for p in PERSONAS:
         s = world.session(p)
         for pool, names in (("host", world.host), ("datastore", world.datastore),
-                            ("template", world.template)):
+                            ("template", world.template), ("vm", world.vm)):
             listed = set(pool_ids(s, pool))
             for oid in names.values():
                 assert (s.call(f"one.{pool}.info", oid)[0] is True) == (oid in listed), \

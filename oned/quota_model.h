@@ -1,0 +1,46 @@
+/*
+ * quota_model.h: VM quotas held by users and groups (quota.h does the
+ * arithmetic), their defaults, and the charge a VM's changes make.  Every
+ * charge happens in the transaction of the change itself, so usage can
+ * never drift from the VMs (OpenNebula's one#5867, one#6355).
+ */
+#ifndef NB_QUOTA_MODEL_H
+#define NB_QUOTA_MODEL_H
+
+#include <stdbool.h>
+#include "oned/lifecycle.h"
+#include "oned/quota.h"
+#include "oned/txn.h"
+
+/* Default quotas: one object for users (oid 0), one for groups (oid 1). */
+typedef struct nb_quota_defaults {
+    nb_object o;
+    nb_vm_quota vmq;
+} nb_quota_defaults;
+
+extern const nb_kind nb_quota_defaults_kind;
+
+#define NB_DEFAULTS_USERS 0
+#define NB_DEFAULTS_GROUPS 1
+
+/* The defaults for users or groups, NULL when none were ever set. */
+const nb_vm_quota *nb_quota_defaults_get(const nb_model *m, int which);
+
+/* The user's and the group's quota blocks inside their documents:
+ * DATASTORE_QUOTA, NETWORK_QUOTA, VM_QUOTA (from vmq), IMAGE_QUOTA. */
+void nb_xml_quotas(nb_buf *b, const nb_vm_quota *vmq);
+/* <name> (DEFAULT_USER_QUOTAS, ...) holding the defaults' blocks. */
+void nb_xml_default_quotas(nb_buf *b, const char *name, const nb_vm_quota *defaults);
+
+/*
+ * The charge of a VM going from phase `from` to `to` (a new VM comes from
+ * DONE): RUNNING_* while PENDING, HOLD, ACTIVE or CLONING, the rest until
+ * DONE.  With `check`, nothing is charged: the charge is tried against the
+ * owner's and the group's limits and -1 returned with *why (the
+ * AUTHORIZATION message OpenNebula gives) if it does not fit.  Quotas of
+ * uid 0 and gid 0 are never charged or checked.
+ */
+int nb_quota_vm_move(nb_txn *t, int uid, int gid, const nb_tmpl *vm_tmpl, nb_vm_phase from,
+                     nb_vm_phase to, bool check, char **why);
+
+#endif
