@@ -533,7 +533,8 @@ static void nb_monitor_apply(nb_engine *e, int hid, const nb_im_report *r, bool 
     /* The VM list changes as VMs are applied: walk a copy. */
     nvms = h->nvms;
     vms = nb_calloc(nvms + 1, sizeof(*vms));
-    memcpy(vms, h->vms, nvms * sizeof(*vms));
+    if (nvms)
+        memcpy(vms, h->vms, nvms * sizeof(*vms));
     for (size_t i = 0; i < nvms; i++)
         nb_monitor_vm(t, vms[i], r, failed, now);
     free(vms);
@@ -663,6 +664,27 @@ static void nb_driver_life(const nb_driver *d,
     }
 }
 
+/* The driver's section of oned.conf, VM_MAD = [ NAME = "kvm", ... ] (or
+ * IM_MAD), as a template of its own for init. */
+static void nb_driver_conf(const nb_config *cfg, const nb_driver *d, nb_tmpl *conf)
+{
+    const char *vec = d->cls == NB_DRIVER_VMM ? "VM_MAD" : "IM_MAD";
+
+    for (size_t i = 0; i < cfg->tmpl.n; i++) {
+        const nb_tattr *a = &cfg->tmpl.attrs[i];
+        const char *name = NULL;
+        if (a->value || strcmp(a->name, vec) != 0)
+            continue;
+        for (size_t k = 0; k < a->npairs; k++)
+            if (strcmp(a->pairs[k].name, "NAME") == 0)
+                name = a->pairs[k].value;
+        if (!name || strcmp(name, d->name) != 0)
+            continue;
+        for (size_t k = 0; k < a->npairs; k++)
+            nb_tmpl_set(conf, a->pairs[k].name, a->pairs[k].value);
+    }
+}
+
 static void nb_engine_add_driver(const nb_driver *d, void *ctx)
 {
     nb_engine *e = ctx;
@@ -671,9 +693,14 @@ static void nb_engine_add_driver(const nb_driver *d, void *ctx)
     nb_tmpl conf = NB_TMPL_INIT;
     void *drv = NULL;
     char *err = NULL;
+    int rc = 0;
 
     nb_driver_life(d, &init, &fini);
-    if (init && init(&conf, &drv, &err) < 0) {
+    nb_driver_conf(e->m->cfg, d, &conf);
+    if (init)
+        rc = init(&conf, &drv, &err);
+    nb_tmpl_free(&conf);
+    if (rc < 0) {
         nb_log_error("%s driver %s not available: %s", nb_driver_class_name(d->cls), d->name,
                      err);
         free(err);

@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh Debian 12 machine (run as root):
 # installs what is missing, builds, and runs every tier:
 #   1. build with -Werror, cmocka unit tests
-#   2. integration tests: real oned, Python xmlrpc.client and the CLI
+#   2. integration tests: real oned, Python xmlrpc.client and the CLI; the
+#      kvm driver against private libvirtd instances and TCG guests
 #   3. the same two tiers built with AddressSanitizer + UBSan
 #   4. oned under valgrind for the core integration scenarios (incl. the
 #      tenancy ones: dedication, reference-counted rules, group deletion)
@@ -74,7 +75,8 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 step "4. oned under valgrind"
 if [ -x "$ROOT/build/oned/oned" ]; then
     NUBES_VALGRIND=1 integration build valgrind -k "lifecycle or bad_input or durab or \
-reference_counted or undedicate or deleting_a_group or become_oneadmin" || tier_fail "valgrind"
+reference_counted or undedicate or deleting_a_group or become_oneadmin or \
+private_libvirtd or real_guest" || tier_fail "valgrind"
 fi
 
 step "5. fuzzing (${FUZZ_SECONDS}s per target)"

@@ -48,9 +48,13 @@
  * (no host, localhost, 127.x, ::1); on remote hosts it is the shared
  * system datastore, mounted there.
  *
- * Not supported (NULL slots): disk and NIC hotplug, resize and snapshots.
- * domain.h has no device-level XML to attach, and oned's engine does not
- * dispatch those steps to drivers yet.
+ * The driver's section may carry FEATURES = [ ... ], the defaults of VMs
+ * that do not set a feature (built in: ACPI = YES).
+ *
+ * Not supported (NULL slots): disk and NIC hotplug and snapshots (domain.h
+ * has no device-level XML to attach, and oned's engine does not dispatch
+ * those steps to drivers yet), and resize of a running VM (the domain XML
+ * declares no spare vCPUs nor a balloon to grow into).
  */
 #define NB_LOG_MODULE "KVM"
 #include <errno.h>
@@ -557,6 +561,20 @@ static void lv_with_defaults(const lv_conf *c, const nb_tmpl *vm_tmpl, nb_tmpl *
     free(pairs);
 }
 
+/* The end of a start: deploy creates domains paused, so that this is set
+ * before the guest's first instruction.  A reboot, the guest's or oned's,
+ * restarts the guest, as the VM stays RUNNING in oned (with on_reboot
+ * "destroy", libvirt even turns virDomainReboot into a shutdown). */
+static int lv_unpause(lv_op *o, nb_drv_result *r)
+{
+    if (virDomainSetLifecycleAction(o->dom, VIR_DOMAIN_LIFECYCLE_REBOOT,
+                                    VIR_DOMAIN_LIFECYCLE_ACTION_RESTART,
+                                    VIR_DOMAIN_AFFECT_LIVE) < 0 ||
+        virDomainResume(o->dom) < 0)
+        return lv_op_fail(o, r);
+    return 0;
+}
+
 static int lv_deploy(void *drv, const nb_drv_host *h, const nb_drv_vm *vm, nb_drv_result *r)
 {
     const lv_conf *c = drv;
@@ -575,8 +593,15 @@ static int lv_deploy(void *drv, const nb_drv_host *h, const nb_drv_vm *vm, nb_dr
 
     if (lv_op_begin(&o, "deploy", c, h, vm, r) < 0)
         goto cleanup;
-    if (o.dom && lv_active(o.dom))
-        goto done;          /* deployed before oned stopped: re-attached */
+    if (o.dom && lv_active(o.dom)) {
+        /* Deployed before oned stopped: re-attached, and finished if oned
+         * stopped between the create and the resume. */
+        int state = VIR_DOMAIN_NOSTATE, reason;
+        if (virDomainGetState(o.dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED &&
+            lv_unpause(&o, r) < 0)
+            goto cleanup;
+        goto done;
+    }
     if (o.dom && lv_undefine(&o, r) < 0)
         goto cleanup;
     if (o.dom) {
@@ -598,15 +623,7 @@ static int lv_deploy(void *drv, const nb_drv_host *h, const nb_drv_vm *vm, nb_dr
         lv_op_fail(&o, r);
         goto cleanup;
     }
-    /* A reboot, the guest's or oned's, restarts the guest: the VM stays
-     * RUNNING in oned.  (With on_reboot "destroy" libvirt even turns
-     * virDomainReboot into a shutdown.)  Set before the first instruction
-     * runs, hence the paused start. */
-    if (virDomainSetLifecycleAction(o.dom, VIR_DOMAIN_LIFECYCLE_REBOOT,
-                                    VIR_DOMAIN_LIFECYCLE_ACTION_RESTART,
-                                    VIR_DOMAIN_AFFECT_LIVE) < 0 ||
-        virDomainResume(o.dom) < 0) {
-        lv_op_fail(&o, r);
+    if (lv_unpause(&o, r) < 0) {
         /* No half-deployed domain: the next deploy starts clean. */
         virDomainDestroy(o.dom);
         goto cleanup;

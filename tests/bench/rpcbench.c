@@ -68,7 +68,8 @@ typedef struct opts {
     const char *method;
     param params[MAX_PARAMS];
     size_t nparams;
-    bool fill_acl;                  /* fill -k acl: ACL rules instead of users */
+    enum fill_kind { FILL_USERS, FILL_ACL, FILL_HOSTS, FILL_VMS, FILL_DEPLOY } fill;
+    int hosts;                      /* fill -k deploy: VM k goes to host k % hosts */
 } opts;
 
 /* One keep-alive connection; `in` holds bytes received and not yet consumed. */
@@ -104,7 +105,8 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: rpcbench call -p PORT -a USER:PASS -c CONNS -d SECONDS -m METHOD [-i INT] [-s STR]...\n"
-            "       rpcbench fill -p PORT -a USER:PASS -n N -c CONNS [-k users|acl]\n"
+            "       rpcbench fill -p PORT -a USER:PASS -n N -c CONNS [-k users|acl|hosts|vms]\n"
+            "       rpcbench fill -p PORT -a USER:PASS -n N -c CONNS -k deploy -H HOSTS\n"
             "       rpcbench time -p PORT -a USER:PASS -m METHOD -n REPS [-i INT] [-s STR]...\n");
 }
 
@@ -445,7 +447,7 @@ static void *fill_worker(void *arg)
     uint64_t deadline = nb_mono_ns() + LIMIT_NS;
     nb_buf req = NB_BUF_INIT;
     conn c;
-    char err[ERR_LEN], name[32], user[20], res[20];
+    char err[ERR_LEN], name[32], user[20], res[20], vm_tmpl[64];
     const param user_params[] = {
         { .kind = P_STR, .sval = name }, { .kind = P_STR, .sval = "pw" },
         { .kind = P_STR, .sval = "core" }, { .kind = P_EMPTY_ARRAY },
@@ -454,6 +456,12 @@ static void *fill_worker(void *arg)
         { .kind = P_STR, .sval = user }, { .kind = P_STR, .sval = res },
         { .kind = P_STR, .sval = "1" },
     };
+    const param host_params[] = {
+        { .kind = P_STR, .sval = name }, { .kind = P_STR, .sval = "dummy" },
+        { .kind = P_STR, .sval = "dummy" }, { .kind = P_INT, .ival = -1 },
+    };
+    const param vm_params[] = { { .kind = P_STR, .sval = vm_tmpl } };
+    param deploy_params[2] = { { .kind = P_INT }, { .kind = P_INT } };
 
     conn_init(&c, o->port);
     for (int k = atomic_fetch_add(w->next_user, 1); k <= o->n;
@@ -462,11 +470,12 @@ static void *fill_worker(void *arg)
         int rc;
 
         if (nb_mono_ns() >= deadline) {
-            snprintf(err, ERR_LEN, "time limit reached before all users were created");
+            snprintf(err, ERR_LEN, "time limit reached before the fill was done");
             note_error(w, -1, NULL, err);
             break;
         }
-        if (o->fill_acl) {
+        switch (o->fill) {
+        case FILL_ACL:
             /* Rule k gives USE on user k+1 (benchuserk) to the users group
              * for even k, else to benchuserk alone on the next user: half of
              * them match a member of group 1, every one a different id. */
@@ -475,10 +484,28 @@ static void *fill_worker(void *arg)
             snprintf(res, sizeof(res), "%llx", 0x10100000000ULL + (unsigned)(k + 1 + k % 2));
             build_request(&req, o->port, o->auth, "one.acl.addrule", acl_params,
                           NB_ARRAY_SIZE(acl_params));
-        } else {
+            break;
+        case FILL_HOSTS:
+            snprintf(name, sizeof(name), "benchhost%d", k);
+            build_request(&req, o->port, o->auth, "one.host.allocate", host_params,
+                          NB_ARRAY_SIZE(host_params));
+            break;
+        case FILL_VMS:
+            snprintf(vm_tmpl, sizeof(vm_tmpl), "NAME=benchvm%d\nCPU=0.1\nMEMORY=64", k);
+            build_request(&req, o->port, o->auth, "one.vm.allocate", vm_params,
+                          NB_ARRAY_SIZE(vm_params));
+            break;
+        case FILL_DEPLOY:
+            /* A fresh oned numbers VMs and hosts from 0 in creation order. */
+            deploy_params[0].ival = k - 1;
+            deploy_params[1].ival = (k - 1) % o->hosts;
+            build_request(&req, o->port, o->auth, "one.vm.deploy", deploy_params, 2);
+            break;
+        case FILL_USERS:
             snprintf(name, sizeof(name), "benchuser%d", k);
             build_request(&req, o->port, o->auth, "one.user.allocate", user_params,
                           NB_ARRAY_SIZE(user_params));
+            break;
         }
         rc = conn_call(&c, req.data, req.len, &r, err);
         if (rc < 0 || !r.ok)
@@ -604,9 +631,12 @@ static int mode_fill(const opts *o)
         goto cleanup;
     elapsed = nb_mono_ns() - start;
     errors = report_errors(w, o->conns);
+    static const char *const what[] = {
+        [FILL_USERS] = "users", [FILL_ACL] = "acl_rules", [FILL_HOSTS] = "hosts",
+        [FILL_VMS] = "vms", [FILL_DEPLOY] = "deploys",
+    };
     printf("fill %s=%d conns=%d elapsed_s=%.2f per_s=%.0f errors=%lu\n",
-           o->fill_acl ? "acl_rules" : "users", o->n, o->conns, elapsed / 1e9,
-           o->n / (elapsed / 1e9), errors);
+           what[o->fill], o->n, o->conns, elapsed / 1e9, o->n / (elapsed / 1e9), errors);
     rc = errors ? -1 : 0;
 
 cleanup:
@@ -669,7 +699,7 @@ static int parse_args(int argc, char **argv, opts *o)
 
     if (argc < 2)
         return -1;
-    *o = (opts){ .mode = argv[1], .conns = 1, .seconds = 5 };
+    *o = (opts){ .mode = argv[1], .conns = 1, .seconds = 5, .hosts = 1 };
     if (!nb_streq(o->mode, "call") && !nb_streq(o->mode, "fill") && !nb_streq(o->mode, "time"))
         return -1;
     for (int i = 2; i < argc; i++) {
@@ -687,10 +717,19 @@ static int parse_args(int argc, char **argv, opts *o)
                 return -1;
             break;
         case 'a': o->auth = val; break;
-        case 'k':
-            if (!nb_streq(val, "users") && !nb_streq(val, "acl"))
+        case 'k': {
+            static const char *const kinds[] = { "users", "acl", "hosts", "vms", "deploy" };
+            size_t k;
+            for (k = 0; k < NB_ARRAY_SIZE(kinds) && !nb_streq(val, kinds[k]); k++)
+                ;
+            if (k == NB_ARRAY_SIZE(kinds))
                 return -1;
-            o->fill_acl = nb_streq(val, "acl");
+            o->fill = (enum fill_kind)k;
+            break;
+        }
+        case 'H':
+            if (int_arg(val, 1, MAX_FILL, "-H", &o->hosts) < 0)
+                return -1;
             break;
         case 'm': o->method = val; break;
         case 'i':

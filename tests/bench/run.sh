@@ -171,8 +171,38 @@ echo "-- ACL engine alone, in process (no oned): one check, and a pool listing's
 "$ACLBENCH" || failures=$((failures + 1))
 echo
 
+VMS=${BENCH_VMS:-10000}
+HOSTS=${BENCH_HOSTS:-100}
+echo "-- compute: $HOSTS dummy hosts, $VMS VMs allocated, then deployed over 8 connections"
+bench percall:"$HOSTS" fill -k hosts -n "$HOSTS" -c 8
+bench percall:"$VMS" fill -k vms -n "$VMS" -c 8
+t0=$(now_ns)
+bench percall:"$VMS" fill -k deploy -H "$HOSTS" -n "$VMS" -c 8
+# Deploy answers once the move is durable; the dummy driver then boots each
+# VM on the workers.  Wait until every VM is RUNNING.
+python3 - "$PORT" "$AUTH" "$VMS" <<'PY' || failures=$((failures + 1))
+import sys, time, xmlrpc.client
+port, auth, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}/RPC2")
+end = time.monotonic() + 600
+while time.monotonic() < end:
+    body = s.one.vmpool.info(auth, -2, -1, -1, 3)[1]
+    if body.count("<LCM_STATE>3</LCM_STATE>") >= n:
+        break
+    time.sleep(0.2)
+else:
+    sys.exit("VMs did not all reach RUNNING")
+PY
+t1=$(now_ns)
+awk -v t=$((t1 - t0)) -v n="$VMS" 'BEGIN { printf "deploy -> all %d RUNNING: %.2f s (%.0f VMs/s)\n", n, t / 1e9, n / (t / 1e9) }'
+echo "   one.vmpool.info, $VMS VMs (short form)   target: <= 10 ms wall, <= 5 ms CPU"
+bench percall:20 time -n 20 -m one.vmpool.info -i -2 -i -1 -i -1 -i -1
+echo "   one.vm.info(0)   target: >= 25,000 calls/s at 8 keep-alive connections"
+bench rate call -c 8 -d "$SECS" -m one.vm.info -i 0
+echo
+
 if alive "$PID"; then
-    echo "-- oned memory at the end   (target for 10,000 running VMs: RSS <= 100 MiB; OpenNebula 6.10.5: 549 MiB)"
+    echo "-- oned memory at the end, $VMS running VMs   (target: RSS <= 100 MiB; OpenNebula 6.10.5: 549 MiB)"
     grep -E '^(VmRSS|VmHWM):' "/proc/$PID/status" | sed 's/^/  /'
 else
     echo "*** oned (pid $PID) DIED during the benchmark; log tail: ***"
