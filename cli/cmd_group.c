@@ -92,6 +92,12 @@ static const cli_command group_commands[] = {
     { .name = "update", .synopsis = "ID|NAME FILE",
       .help = "Replace (or --append to) the group template from FILE ('-': stdin)",
       .min_args = 2, .max_args = 2, .opts = cli_update_opts, .run = cli_run_update },
+    { .name = "quota", .synopsis = "ID|NAME FILE",
+      .help = "Set the group's VM quota from FILE, e.g. VM=[VMS=4, CPU=2] ('-': stdin)",
+      .min_args = 2, .max_args = 2, .run = cli_run_quota },
+    { .name = "defaultquota", .synopsis = "FILE",
+      .help = "Set the default VM quota of every group from FILE ('-': stdin)",
+      .min_args = 1, .max_args = 1, .run = cli_run_defaultquota },
 };
 
 const cli_object cli_group_object = {

@@ -220,6 +220,12 @@ static const cli_command user_commands[] = {
     { .name = "update", .synopsis = "ID|NAME FILE",
       .help = "Replace (or --append to) the user template from FILE ('-': stdin)",
       .min_args = 2, .max_args = 2, .opts = cli_update_opts, .run = cli_run_update },
+    { .name = "quota", .synopsis = "ID|NAME FILE",
+      .help = "Set the user's VM quota from FILE, e.g. VM=[VMS=4, CPU=2] ('-': stdin)",
+      .min_args = 2, .max_args = 2, .run = cli_run_quota },
+    { .name = "defaultquota", .synopsis = "FILE",
+      .help = "Set the default VM quota of every user from FILE ('-': stdin)",
+      .min_args = 1, .max_args = 1, .run = cli_run_defaultquota },
 };
 
 const cli_object cli_user_object = {

@@ -124,6 +124,11 @@ extern const cli_optdef cli_lock_opts[];
 /* LOCK/LOCKED of a document as `show` prints it: None, Use, Manage, Admin, All. */
 const char *cli_lock_name(const xmlNode *obj);
 
+/* quota ID|NAME FILE: one.<rpc>.quota(id, text) ("-": stdin). */
+int cli_run_quota(cli_ctx *ctx);
+/* defaultquota FILE: one.<rpc>quota.update(text), the defaults. */
+int cli_run_defaultquota(cli_ctx *ctx);
+
 /* A call on two objects, one.<rpc>.<method>(id1, id2), e.g. user chgrp.
  * The arguments after the first may name several objects as cli_each_id
  * does: one call each, going on after a failure (onevdc addgroup V G1,G2 G3). */

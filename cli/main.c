@@ -564,6 +564,35 @@ int cli_run_update(cli_ctx *ctx)
     return ret;
 }
 
+int cli_run_quota(cli_ctx *ctx)
+{
+    char *method = cli_method(ctx->obj, "quota", false);
+    char *text = NULL;
+    int id, ret = -1;
+
+    if (cli_resolve(ctx, ctx->obj, ctx->args.pos[0], &id) < 0 ||
+        !(text = cli_read_input(ctx->args.pos[1])))
+        goto cleanup;
+    ret = cli_call(ctx->client, NULL, method, "is", id, text);
+ cleanup:
+    free(text);
+    free(method);
+    return ret;
+}
+
+int cli_run_defaultquota(cli_ctx *ctx)
+{
+    char *method = nb_asprintf("one.%squota.update", ctx->obj->rpc);
+    char *text = cli_read_input(ctx->args.pos[0]);
+    int ret = -1;
+
+    if (text)
+        ret = cli_call(ctx->client, NULL, method, "s", text);
+    free(text);
+    free(method);
+    return ret;
+}
+
 int cli_run_pair(cli_ctx *ctx)
 {
     const cli_pair *p = ctx->cmd->data;

@@ -134,3 +134,19 @@ def test_quota_documents(make_oned):
     # Quotas survive a restart.
     d.restart()
     assert vm_quota(d.admin, "user", u)["VMS"] == "3"
+
+
+def test_cli_quota_commands(make_oned):
+    d, a, g, u, h = world(make_oned)
+    rc, out, err = d.cli("oneuser", "quota", "alice", "-", input="VM=[VMS=2, MEMORY=512]\n")
+    assert rc == 0, err
+    q = vm_quota(a, "user", u)
+    assert (q["VMS"], q["MEMORY"]) == ("2", "512")
+    rc, out, err = d.cli("onegroup", "quota", "team", "-", input="VM=[CPU=4]\n")
+    assert rc == 0, err
+    assert vm_quota(a, "group", g)["CPU"] == "4"
+    rc, out, err = d.cli("oneuser", "defaultquota", "-", input="VM=[RUNNING_VMS=10]\n")
+    assert rc == 0, err
+    assert xml(a.ok("one.userquota.info")).findtext("VM_QUOTA/VM/RUNNING_VMS") == "10"
+    rc, out, err = d.cli("oneuser", "quota", "alice", "-", input="VM=[VMS=-9]\n")
+    assert rc == 255 and "VMS" in err
