@@ -114,7 +114,10 @@ static void nb_history_close(nb_txn *t, nb_vm *vm, nb_vm_history *h, long long n
     nb_host_charge(t, vm, h->hid, -1);
 }
 
-static int nb_placement_open(nb_txn *t, nb_vm *vm, int hid, int ds_id, long long now)
+/* A new HISTORY record on host hid; `charge`: the VM's capacity is taken
+ * there (not when an open record hands its capacity over). */
+static int nb_placement_open(nb_txn *t, nb_vm *vm, int hid, int ds_id, long long now,
+                             bool charge)
 {
     const nb_object *ho = nb_txn_get(t, &nb_host_kind, hid);
     const nb_object *ds = ds_id >= 0 ? nb_txn_get(t, &nb_datastore_kind, ds_id) : NULL;
@@ -125,7 +128,8 @@ static int nb_placement_open(nb_txn *t, nb_vm *vm, int hid, int ds_id, long long
     h = nb_host_cof(ho);
     nb_vm_open_history(vm, hid, h->cluster_id, ds_id, ho->name, h->vm_mad,
                        ds ? nb_datastore_cof(ds)->tm_mad : "", now);
-    nb_host_charge(t, vm, hid, 1);
+    if (charge)
+        nb_host_charge(t, vm, hid, 1);
     return 0;
 }
 
@@ -153,12 +157,20 @@ void nb_engine_apply(nb_txn *t, nb_vm *vm, const nb_lcm_move *mv, const nb_place
     nb_vm_history *last;
 
     if (mv->flags & NB_MOVE_HISTORY_REVERT && vm->nhistory >= 2) {
+        /* Back to the source: the target's record closes (its capacity
+         * freed) and a copy of the source's opens.  A source record still
+         * open hands its capacity over; a closed one had freed it. */
         nb_vm_history *src = &vm->history[vm->nhistory - 2];
+        int hid = src->hid, ds_id = src->ds_id;
+        bool held = !src->etime;
+
+        if (held)
+            src->etime = now;
         nb_history_close(t, vm, &vm->history[vm->nhistory - 1], now);
-        nb_placement_open(t, vm, src->hid, src->ds_id, now);
+        nb_placement_open(t, vm, hid, ds_id, now, !held);
     }
     if (mv->flags & NB_MOVE_HISTORY_OPEN && to)
-        nb_placement_open(t, vm, to->hid, to->ds_id, now);
+        nb_placement_open(t, vm, to->hid, to->ds_id, now, true);
     if (mv->flags & (NB_MOVE_HISTORY_CLOSE | NB_MOVE_HOST_RELEASE)) {
         /* Staying on a host keeps the newest record open: a migration
          * leaves the source only. */

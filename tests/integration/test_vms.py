@@ -558,6 +558,20 @@ def test_resched_is_for_admins(admin, user, uniq):
 
 # ---- migrations --------------------------------------------------------------------------
 
+def test_failed_live_migration_stays_on_the_source(admin, uniq):
+    """The migration fails: the VM goes on RUNNING on the source, with a new
+    record there, and holds capacity on the source only, once."""
+    a, b = new_host(admin, uniq, DUMMY_FAIL="migrate"), new_host(admin, uniq)
+    vid = running_vm(admin, a)
+    admin.ok("one.vm.migrate", vid, b, True, False, -1, 0)
+    doc = wait_phase(admin, vid, RUNNING)
+    recs = history(doc)
+    assert [hist(r, "HID") for r in recs] == [a, b, a]
+    assert hist(recs[-1], "ETIME") == 0 and all(hist(r, "ETIME") > 0 for r in recs[:-1])
+    assert "migrate" in doc.findtext("USER_TEMPLATE/ERROR")
+    assert (share(admin, a), share(admin, b)) == (holding(vid), empty())
+
+
 def test_live_migration(admin, uniq):
     a, b = new_host(admin, uniq), new_host(admin, uniq)
     bname = xml(admin.ok("one.host.info", b)).findtext("NAME")
