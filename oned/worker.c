@@ -21,10 +21,13 @@
 #include "lib/hash.h"
 #include "lib/util.h"
 
+#define NB_NO_KEY (-1)
+
 typedef struct nb_job {
     struct nb_job *next;
     int key;
     nb_job_fn fn;
+    nb_job_fn cancel;
     void *arg;
 } nb_job;
 
@@ -79,7 +82,7 @@ static void nb_key_name(int key, char name[16])
 /* Under w->mu: j may start now, or must wait behind its key's current job. */
 static void nb_workers_enqueue(nb_workers *w, nb_job *j)
 {
-    if (j->key >= 0) {
+    if (j->key != NB_NO_KEY) {
         char name[16];
         nb_key_name(j->key, name);
         nb_strand *s = nb_hash_get(&w->strands, name);
@@ -126,7 +129,7 @@ static void *nb_worker_main(void *arg)
         pthread_mutex_unlock(&w->mu);
         j->fn(j->arg);
         pthread_mutex_lock(&w->mu);
-        if (j->key >= 0)
+        if (j->key != NB_NO_KEY)
             nb_workers_key_done(w, j->key);
         free(j);
         if (--w->outstanding == 0) {
@@ -162,7 +165,7 @@ nb_workers *nb_workers_start(size_t threads)
 void nb_workers_submit(nb_workers *w, int key, nb_job_fn fn, nb_job_fn cancel, void *arg)
 {
     nb_job *j = nb_malloc(sizeof(*j));
-    *j = (nb_job){ .key = key, .fn = fn, .arg = arg };
+    *j = (nb_job){ .key = key, .fn = fn, .cancel = cancel, .arg = arg };
 
     pthread_mutex_lock(&w->mu);
     bool refused = w->stopping;
@@ -187,14 +190,58 @@ void nb_workers_drain(nb_workers *w)
     pthread_mutex_unlock(&w->mu);
 }
 
+/* Under w->mu, at stop: take every job that has not started out of the
+ * queues (into *dropped).  A key whose job was only queued is forgotten; a
+ * key whose job runs keeps its strand until that job is done. */
+static void nb_jobq_drop(nb_workers *w, nb_jobq *q, nb_jobq *dropped)
+{
+    nb_job *j;
+    while ((j = nb_jobq_pop(q))) {
+        nb_jobq_push(dropped, j);
+        w->outstanding--;
+    }
+}
+
+static void nb_workers_drop_queued(nb_workers *w, nb_jobq *dropped)
+{
+    nb_job *j;
+
+    /* Every strand's waiting jobs first: the run queue's jobs free theirs. */
+    for (size_t i = 0; i < w->strands.cap; i++) {
+        nb_strand *s = w->strands.slots[i].value;     /* NULL: empty or deleted */
+        if (s)
+            nb_jobq_drop(w, &s->waiting, dropped);
+    }
+    while ((j = nb_jobq_pop(&w->runq))) {
+        if (j->key != NB_NO_KEY) {
+            char name[16];
+            nb_key_name(j->key, name);
+            free(nb_hash_del(&w->strands, name));
+        }
+        nb_jobq_push(dropped, j);
+        w->outstanding--;
+    }
+}
+
 void nb_workers_stop(nb_workers *w)
 {
+    nb_jobq dropped = { NULL, NULL };
+    nb_job *j;
+
     if (!w)
         return;
     pthread_mutex_lock(&w->mu);
     w->stopping = true;
+    nb_workers_drop_queued(w, &dropped);
+    if (w->outstanding == 0)
+        pthread_cond_broadcast(&w->idle);
     pthread_cond_broadcast(&w->work);
     pthread_mutex_unlock(&w->mu);
+    while ((j = nb_jobq_pop(&dropped))) {
+        if (j->cancel)
+            j->cancel(j->arg);
+        free(j);
+    }
 
     for (size_t i = 0; i < w->nthreads; i++)
         pthread_join(w->threads[i], NULL);

@@ -20,15 +20,18 @@ typedef void (*nb_job_fn)(void *arg);
 /* Start `threads` workers (at least 1). */
 nb_workers *nb_workers_start(size_t threads);
 
-/* Queue fn(arg) under key (-1: no ordering with other jobs).  Jobs queued
- * after nb_workers_stop began are not run: `cancel`, when not NULL, is
- * called on their arg instead, so nothing leaks. */
+/* Queue fn(arg) under key (-1: no ordering with other jobs; any other
+ * value, negative ones included, is a key).  Jobs not started when
+ * nb_workers_stop begins, or queued after, are not run: `cancel`, when not
+ * NULL, is called on their arg instead, so nothing leaks. */
 void nb_workers_submit(nb_workers *w, int key, nb_job_fn fn, nb_job_fn cancel, void *arg);
 
 /* Wait until every queued job has run (tests, orderly shutdown). */
 void nb_workers_drain(nb_workers *w);
 
-/* Run what is queued, then stop the threads and free the pool. */
+/* Cancel what has not started, let the running jobs finish, then stop the
+ * threads and free the pool.  (oned keeps what a job was for with the
+ * object it concerns, and queues it again at the next start.) */
 void nb_workers_stop(nb_workers *w);
 
 #endif
