@@ -625,7 +625,11 @@ static void write_raw(gen *g, const nb_tmpl *t)
 int nb_domain_xml(const nb_drv_vm *vm, const nb_domain_opts *opts, nb_buf *out, char **err)
 {
     static const nb_domain_opts defaults = { .type = NULL };
-    static const char *const lifecycle[] = { "on_poweroff", "on_reboot", "on_crash" };
+    /* A guest that powers off or crashes is gone and monitoring tells oned;
+     * a reboot stays inside the domain, as the VM stays RUNNING. */
+    static const char *const lifecycle[][2] = {
+        { "on_poweroff", "destroy" }, { "on_reboot", "restart" }, { "on_crash", "destroy" },
+    };
     const nb_tmpl *t = vm->tmpl;
     const nb_tattr *os = next_vec(t, "OS", NULL);
     const nb_tattr *feat = next_vec(t, "FEATURES", NULL);
@@ -664,7 +668,7 @@ int nb_domain_xml(const nb_drv_vm *vm, const nb_domain_opts *opts, nb_buf *out, 
         el(out, 1, "clock", NULL, ATTRS({ "offset", "localtime" }));
     /* Any stop ends the domain: oned decides what happens next. */
     for (size_t i = 0; i < NB_ARRAY_SIZE(lifecycle); i++)
-        el(out, 1, lifecycle[i], "destroy", NO_ATTRS);
+        el(out, 1, lifecycle[i][0], lifecycle[i][1], NO_ATTRS);
     write_devices(&g, vm, opts, machine && strstr(machine, "q35"));
     write_raw(&g, t);
     el_close(out, 0, "domain");

@@ -561,20 +561,6 @@ static void lv_with_defaults(const lv_conf *c, const nb_tmpl *vm_tmpl, nb_tmpl *
     free(pairs);
 }
 
-/* The end of a start: deploy creates domains paused, so that this is set
- * before the guest's first instruction.  A reboot, the guest's or oned's,
- * restarts the guest, as the VM stays RUNNING in oned (with on_reboot
- * "destroy", libvirt even turns virDomainReboot into a shutdown). */
-static int lv_unpause(lv_op *o, nb_drv_result *r)
-{
-    if (virDomainSetLifecycleAction(o->dom, VIR_DOMAIN_LIFECYCLE_REBOOT,
-                                    VIR_DOMAIN_LIFECYCLE_ACTION_RESTART,
-                                    VIR_DOMAIN_AFFECT_LIVE) < 0 ||
-        virDomainResume(o->dom) < 0)
-        return lv_op_fail(o, r);
-    return 0;
-}
-
 static int lv_deploy(void *drv, const nb_drv_host *h, const nb_drv_vm *vm, nb_drv_result *r)
 {
     const lv_conf *c = drv;
@@ -593,15 +579,8 @@ static int lv_deploy(void *drv, const nb_drv_host *h, const nb_drv_vm *vm, nb_dr
 
     if (lv_op_begin(&o, "deploy", c, h, vm, r) < 0)
         goto cleanup;
-    if (o.dom && lv_active(o.dom)) {
-        /* Deployed before oned stopped: re-attached, and finished if oned
-         * stopped between the create and the resume. */
-        int state = VIR_DOMAIN_NOSTATE, reason;
-        if (virDomainGetState(o.dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED &&
-            lv_unpause(&o, r) < 0)
-            goto cleanup;
-        goto done;
-    }
+    if (o.dom && lv_active(o.dom))
+        goto done;          /* deployed before oned stopped: re-attached */
     if (o.dom && lv_undefine(&o, r) < 0)
         goto cleanup;
     if (o.dom) {
@@ -619,13 +598,8 @@ static int lv_deploy(void *drv, const nb_drv_host *h, const nb_drv_vm *vm, nb_dr
         r->error = nb_asprintf("kvm: deploy %s: %s", o.name, err);
         goto cleanup;
     }
-    if (!(o.dom = virDomainCreateXML(o.conn, xml.data, VIR_DOMAIN_START_PAUSED))) {
+    if (!(o.dom = virDomainCreateXML(o.conn, xml.data, 0))) {
         lv_op_fail(&o, r);
-        goto cleanup;
-    }
-    if (lv_unpause(&o, r) < 0) {
-        /* No half-deployed domain: the next deploy starts clean. */
-        virDomainDestroy(o.dom);
         goto cleanup;
     }
  done:

@@ -96,14 +96,22 @@ def vm_phase(a, vm):
 def wait_phase(a, vm, want, timeout=BOOT_TIMEOUT):
     """Wait for the VM's (STATE, LCM_STATE); a driver error (USER_TEMPLATE/
     ERROR, which these tests never expect) ends the wait at once."""
+    seen = []
+
     def check():
         v = vm_info(a, vm)
         got = (v.findtext("STATE"), v.findtext("LCM_STATE"))
         err = v.findtext("USER_TEMPLATE/ERROR")
         if got != want and err:
             raise AssertionError(f"VM {vm} in {got}, driver error: {err}")
+        seen[:] = [got]
         return got == want
-    wait_until(check, timeout=timeout, what=f"VM {vm} in {want}")
+    # On a timeout, say where the VM stayed: a driver step that never came
+    # back shows as the in-progress LCM state.
+    try:
+        wait_until(check, timeout=timeout, what=f"VM {vm} in {want}")
+    except AssertionError as e:
+        raise AssertionError(f"{e}; the VM stayed in (STATE, LCM_STATE) {seen}") from None
 
 
 def add_host(a, name, uri, **extra):

@@ -325,7 +325,7 @@ static void test_defaults(void **state)
     assert_xp(doc, "//serial/@type", "pty");
     assert_xp(doc, "count(//serial/source)", "0");
     assert_xp(doc, "//console/target/@type", "serial");
-    assert_xp(doc, "/domain/on_reboot", "destroy");
+    assert_xp(doc, "/domain/on_reboot", "restart");
     assert_xp(doc, "//memballoon/@model", "none");
     xmlFreeDoc(doc);
 }
