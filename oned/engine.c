@@ -37,6 +37,10 @@ struct nb_engine {
     bool stopping;
     bool clock_running;
     int interval;
+    /* Hosts whose IM driver already reports VM events (watch()), by id;
+     * under `lock`. */
+    unsigned char *watched;
+    size_t nwatched;
 };
 
 /* ---- capacity and history ------------------------------------------------ */
@@ -556,6 +560,95 @@ static void nb_monitor_apply(nb_engine *e, int hid, const nb_im_report *r, bool 
     }
 }
 
+/* ---- VM events ------------------------------------------------------------ */
+
+/* A change a driver saw on a host as it happened (watch()). */
+typedef struct nb_event_job {
+    nb_engine *e;
+    int hid;
+    enum nb_drv_vm_state state;
+    char deploy_id[];
+} nb_event_job;
+
+/* Applied like a monitoring sample of that one VM, ordered with the host's
+ * samples.  A VM with a step in flight is left to the step's result (its
+ * events are the step's own doing), and so is a VM that has left the host
+ * since (a migration's source reports the domain stopping). */
+static void nb_engine_event(void *arg)
+{
+    nb_event_job *j = arg;
+    nb_txn *t = nb_txn_begin(j->e->m);
+    const nb_object *h = nb_txn_get(t, &nb_host_kind, j->hid);
+    nb_object *o = NULL;
+    const nb_vm_history *last;
+    nb_lcm_move mv;
+    char *err = NULL;
+
+    for (size_t i = 0; h && i < nb_host_cof(h)->nvms && !o; i++) {
+        o = nb_txn_get(t, &nb_vm_kind, nb_host_cof(h)->vms[i]);
+        if (o && strcmp(nb_vm_cof(o)->deploy_id, j->deploy_id) != 0)
+            o = NULL;
+    }
+    if (!o || nb_vm_cof(o)->pending != NB_STEP_NONE ||
+        !(last = nb_vm_last_history(nb_vm_cof(o))) || last->hid != j->hid ||
+        nb_lcm_observed(nb_vm_cof(o)->phase, nb_seen_of(j->state), &mv) < 0 ||
+        (mv.to.state == nb_vm_cof(o)->phase.state && mv.to.lcm == nb_vm_cof(o)->phase.lcm &&
+         !mv.step)) {
+        nb_txn_abort(t);
+        goto cleanup;
+    }
+    nb_log_info("VM %d: now %s, as host %d reported", o->oid, nb_vm_phase_short(mv.to), j->hid);
+    nb_engine_apply(t, nb_vm_of(nb_txn_edit(t, o)), &mv, NULL, 0);
+    if (nb_txn_commit(t, &err) < 0) {
+        nb_log_error("VM %d: cannot save what its host reported: %s", o->oid, err);
+        free(err);
+    }
+ cleanup:
+    free(j);
+}
+
+/* Called on the driver's event thread: never block it, queue the change. */
+static void nb_engine_changed(void *ctx, int hid, const char *deploy_id,
+                              enum nb_drv_vm_state state)
+{
+    nb_engine *e = ctx;
+    size_t len = strlen(deploy_id) + 1;
+    nb_event_job *j = nb_malloc(sizeof(*j) + len);
+
+    *j = (nb_event_job){ e, hid, state };
+    memcpy(j->deploy_id, deploy_id, len);
+    pthread_mutex_lock(&e->lock);
+    if (e->stopping)
+        free(j);
+    else
+        nb_workers_submit(e->w, nb_host_key(hid), nb_engine_event, free, j);
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* Ask the host's IM driver for events, once per host: the driver keeps the
+ * watch across its reconnections. */
+static void nb_engine_watch(nb_engine *e, const nb_im_ops *ops, void *ctx,
+                            const nb_drv_host *h)
+{
+    char *err = NULL;
+    bool first;
+
+    pthread_mutex_lock(&e->lock);
+    if ((size_t)h->id >= e->nwatched) {
+        size_t n = ((size_t)h->id + 1) * 2;
+        e->watched = nb_realloc(e->watched, n);
+        memset(e->watched + e->nwatched, 0, n - e->nwatched);
+        e->nwatched = n;
+    }
+    first = !e->watched[h->id];
+    e->watched[h->id] = 1;
+    pthread_mutex_unlock(&e->lock);
+    if (first && ops->watch(ctx, h, nb_engine_changed, e, &err) < 0) {
+        nb_log_error("Host %s (%d): no VM events, polling only: %s", h->name, h->id, err);
+        free(err);
+    }
+}
+
 static void nb_engine_monitor(void *arg)
 {
     nb_monitor_job *j = arg;
@@ -587,6 +680,8 @@ static void nb_engine_monitor(void *arg)
     } else {
         nb_drv_host h = { j->hid, name, &tmpl };
         failed = ops->monitor(ctx, &h, &r, &err) < 0;
+        if (!failed && ops->watch)
+            nb_engine_watch(e, ops, ctx, &h);
     }
     nb_monitor_apply(e, j->hid, &r, failed, err ? err : "monitoring failed");
     nb_im_report_free(&r);
@@ -767,13 +862,13 @@ void nb_engine_stop(nb_engine *e)
 {
     if (!e)
         return;
-    if (e->clock_running) {
-        pthread_mutex_lock(&e->lock);
-        e->stopping = true;
-        pthread_cond_signal(&e->wake);
-        pthread_mutex_unlock(&e->lock);
+    /* After this, driver events are dropped instead of queued. */
+    pthread_mutex_lock(&e->lock);
+    e->stopping = true;
+    pthread_cond_signal(&e->wake);
+    pthread_mutex_unlock(&e->lock);
+    if (e->clock_running)
         pthread_join(e->clock, NULL);
-    }
     nb_workers_stop(e->w);
     e->m->engine = NULL;
     for (size_t i = 0; i < e->ndrv; i++) {
@@ -784,6 +879,7 @@ void nb_engine_stop(nb_engine *e)
             fini(e->drv[i].ctx);
     }
     free(e->drv);
+    free(e->watched);
     pthread_cond_destroy(&e->wake);
     pthread_mutex_destroy(&e->lock);
     free(e);
