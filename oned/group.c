@@ -86,4 +86,5 @@ const nb_kind nb_group_kind = {
     .to_xml = nb_group_to_xml,
     .from_xml = nb_group_from_xml,
     .pool_tail = nb_group_pool_tail,
+    .names_shown = true,
 };

@@ -68,6 +68,15 @@ void nb_model_xml_owned(nb_buf *b, const nb_object *o, enum nb_xml_mode mode, co
     nb_buf_elem_text(b, "NAME", o->name);
 }
 
+void nb_model_forget(nb_model *m)
+{
+    for (int i = 0; i < NB_POOL_COUNT; i++) {
+        nb_pool *p = &m->pools[i];
+        for (size_t j = 0; p->kind && p->kind->forget && j < p->n; j++)
+            p->kind->forget(p->objs[j]);
+    }
+}
+
 void nb_model_rdlock(nb_model *m)
 {
     pthread_rwlock_rdlock(&m->lock);

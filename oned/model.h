@@ -57,6 +57,9 @@ int nb_model_open(nb_model *m, nb_store *s, const nb_config *cfg, char **err);
 void nb_model_close(nb_model *m);
 
 nb_pool *nb_model_pool(nb_model *m, const nb_kind *k);
+/* A user or group was renamed or deleted: every object drops what it keeps
+ * rendered (nb_kind.forget).  Under the write lock. */
+void nb_model_forget(nb_model *m);
 const nb_pool *nb_model_cpool(const nb_model *m, const nb_kind *k);
 
 /* Names for documents (UNAME/GNAME); "" when unknown. */

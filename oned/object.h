@@ -59,6 +59,12 @@ typedef struct nb_kind {
     /* Optional: the clusters the object is in, for `TYPE/%cid` rules
      * (hosts: one, datastores and networks: several). */
     const int *(*clusters)(const nb_object *o, size_t *n);
+    /* Its names show in other kinds' documents (UNAME, GNAME): renaming or
+     * deleting one calls every `forget` of the model. */
+    bool names_shown;
+    /* Optional: drop what the object keeps rendered about others.  Called
+     * under the model's write lock (no reader can be using it). */
+    void (*forget)(nb_object *o);
 } nb_kind;
 
 struct nb_object {

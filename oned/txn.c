@@ -252,6 +252,7 @@ int nb_txn_commit(nb_txn *t, char **err)
 {
     nb_model *m = t->m;
     nb_object **old;
+    bool renamed = false;
 
     if (!nb_txn_dirty(t)) {
         nb_txn_end(t, true);
@@ -272,7 +273,12 @@ int nb_txn_commit(nb_txn *t, char **err)
         old[i] = c->obj ? nb_pool_put(p, c->obj) : nb_pool_remove(p, c->oid);
         if (c->kind->replaced && (old[i] || c->obj))
             c->kind->replaced(m, old[i], c->obj);
+        if (c->kind->names_shown && old[i] &&
+            (!c->obj || strcmp(old[i]->name, c->obj->name) != 0))
+            renamed = true;
     }
+    if (renamed)
+        nb_model_forget(m);
     for (int i = 0; i < NB_POOL_COUNT; i++)
         if (t->last_oid[i] > m->pools[i].last_oid)
             m->pools[i].last_oid = t->last_oid[i];

@@ -134,6 +134,7 @@ const nb_kind nb_user_kind = {
     .from_xml = nb_user_from_xml,
     .pool_tail = nb_user_pool_tail,
     .replaced = nb_user_replaced,
+    .names_shown = true,
 };
 
 nb_object *nb_user_new(int oid, const char *name, int gid, const char *driver,

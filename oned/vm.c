@@ -19,7 +19,8 @@
  *    written with the small writers below: one capacity check per element,
  *    markup copied from literals that exist in both spellings (plain and
  *    escaped), templates read in one merge pass over their sorted
- *    attributes, nothing allocated and nothing cached on the object.
+ *    attributes, nothing allocated.  The escaped text is then kept with the
+ *    VM (vm_short_cached), so listing VMs that did not change is a copy.
  *  - NB_XML_STORE: the full VM without resolved names, plus what oned needs
  *    back (PENDING_STEP, the monitoring values even before a TIMESTAMP).
  */
@@ -878,10 +879,52 @@ static void vm_to_xml_full(const nb_vm *vm, nb_buf *b, enum nb_xml_mode mode, co
     VM_LIT(b, "</VM>", "&lt;/VM&gt;");
 }
 
+/*
+ * A published VM never changes (a transaction edits a copy, which starts
+ * without this), so its short document stays right until a user or group it
+ * names is renamed or deleted: then the commit drops it (nb_vm_forget,
+ * under the write lock).  Listings run concurrently under the read lock, so
+ * the first to render installs it with a compare-and-swap.
+ */
+struct vm_short_doc {
+    size_t len;
+    char text[];
+};
+
+static void vm_short_cached(const nb_vm *vm, nb_buf *b, const nb_model *m)
+{
+    struct vm_short_doc **slot = (struct vm_short_doc **)&vm->short_doc;
+    struct vm_short_doc *d = __atomic_load_n(slot, __ATOMIC_ACQUIRE), *none = NULL;
+    size_t at = b->len;
+
+    if (!b->escape || !m) {     /* only what one.vmpool.info sends is kept */
+        vm_to_xml_short(vm, b, m);
+        return;
+    }
+    if (d) {
+        nb_buf_add_raw(b, d->text, d->len);
+        return;
+    }
+    vm_to_xml_short(vm, b, m);
+    d = nb_malloc(sizeof(*d) + b->len - at);
+    d->len = b->len - at;
+    memcpy(d->text, b->data + at, d->len);
+    if (!__atomic_compare_exchange_n(slot, &none, d, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        free(d);    /* another listing was first: the same text */
+}
+
+static void nb_vm_forget(nb_object *o)
+{
+    nb_vm *vm = nb_vm_of(o);
+
+    free(vm->short_doc);
+    vm->short_doc = NULL;
+}
+
 static void nb_vm_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode mode, const nb_model *m)
 {
     if (mode == NB_XML_POOL)
-        vm_to_xml_short(nb_vm_cof(o), b, m);
+        vm_short_cached(nb_vm_cof(o), b, m);
     else
         vm_to_xml_full(nb_vm_cof(o), b, mode, m);
 }
@@ -1005,6 +1048,7 @@ static void nb_vm_destroy(nb_object *o)
     nb_vm *vm = nb_vm_of(o);
 
     free(vm->deploy_id);
+    free(vm->short_doc);
     nb_tmpl_free(&vm->user_tmpl);
     for (size_t i = 0; i < vm->nhistory; i++)
         vm_history_free(&vm->history[i]);
@@ -1033,6 +1077,7 @@ const nb_kind nb_vm_kind = {
     .spaced_names = true,
     .size = sizeof(nb_vm),
     .destroy = nb_vm_destroy,
+    .forget = nb_vm_forget,
     .to_xml = nb_vm_to_xml,
     .from_xml = nb_vm_from_xml,
     .clusters = nb_vm_clusters,

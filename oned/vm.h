@@ -44,6 +44,9 @@ typedef struct nb_vm {
     /* Last monitoring sample (MONITORING). */
     double mon_cpu;
     long long mon_memory_kb, mon_netrx, mon_nettx;
+    /* The short document as one.vmpool.info sends it, rendered at the first
+     * listing (vm.c); never stored, never copied with the object. */
+    struct vm_short_doc *short_doc;
 } nb_vm;
 
 extern const nb_kind nb_vm_kind;

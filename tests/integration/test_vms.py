@@ -914,6 +914,40 @@ def test_short_and_extended_documents(admin, uniq):
     assert full.find("HISTORY_RECORDS/HISTORY/RSTIME") is not None
 
 
+def test_pool_follows_every_change_of_what_it_shows(admin, uniq):
+    """Listings keep each VM's short document; nothing it shows may be stale:
+    the VM's own changes, and the names of its owner and group, which go
+    when they are deleted."""
+    gname, uname = uniq("vmgrp"), uniq("vmowner")
+    gid = admin.ok("one.group.allocate", gname)
+    uid = admin.ok("one.user.allocate", uname, PW, "core", [])
+    hid = new_host(admin, uniq)
+    vid = new_vm(admin)
+    admin.ok("one.vm.chown", vid, uid, gid)
+
+    def short():
+        return pool(admin, -2, vid, vid, -1)[vid]
+
+    def names(doc):
+        return doc.findtext("UNAME"), doc.findtext("GNAME")
+
+    assert short().findtext("STATE") == "1"
+    assert names(short()) == (uname, gname)
+    deploy(admin, vid, hid)
+    assert short().findtext("LCM_STATE") == "3"
+    admin.ok("one.vm.rename", vid, "renamed-vm")
+    admin.ok("one.vm.lock", vid, 1, False)
+    s = short()
+    assert (s.findtext("NAME"), s.findtext("LOCK/LOCKED")) == ("renamed-vm", "1")
+    admin.ok("one.vm.unlock", vid)
+    assert short().find("LOCK") is None
+    admin.ok("one.user.delete", uid)
+    admin.ok("one.group.delete", gid)
+    assert names(short()) == names(vm_doc(admin, vid)) != (uname, gname)
+    admin.ok("one.vm.chown", vid, 0, 0)
+    assert names(short()) == ("oneadmin", "oneadmin")
+
+
 def test_pool_visibility(oned, admin, user, uniq):
     uid, s = user
     mine = new_vm(s)
