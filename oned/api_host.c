@@ -82,6 +82,20 @@ static int nb_host_status(nb_call *c)
     return 0;
 }
 
+/* A host in error, or not yet monitored, is tried again as soon as its
+ * template changes: that is how staff fix a wrong LIBVIRT_URI, and waiting
+ * for the next round would only delay the answer. */
+static int nb_host_update(nb_call *c)
+{
+    enum nb_host_state s = nb_host_cof(c->obj)->state;
+
+    if (nb_api_update(c) < 0)
+        return -1;
+    if (s == NB_HOST_ERROR || s == NB_HOST_INIT)
+        nb_engine_monitor_soon(c->txn, c->obj->oid);
+    return 0;
+}
+
 static int nb_hostpool_info(nb_call *c)
 {
     return nb_api_pool_info(c, &nb_host_kind);
@@ -92,7 +106,7 @@ const nb_method nb_api_host_methods[] = {
     NB_METHOD("one.host.allocate", "sssi", NULL, -1, NB_OP_CREATE, W, nb_host_allocate),
     NB_METHOD("one.host.delete", "i", &nb_host_kind, 0, NB_OP_ADMIN, W, nb_host_delete),
     NB_METHOD("one.host.status", "ii", &nb_host_kind, 0, NB_OP_ADMIN, W, nb_host_status),
-    NB_METHOD("one.host.update", "is|i", &nb_host_kind, 0, NB_OP_ADMIN, W, nb_api_update),
+    NB_METHOD("one.host.update", "is|i", &nb_host_kind, 0, NB_OP_ADMIN, W, nb_host_update),
     NB_METHOD("one.host.rename", "is", &nb_host_kind, 0, NB_OP_ADMIN, W, nb_api_rename),
     NB_METHOD("one.host.info", "i|b", &nb_host_kind, 0, NB_OP_USE, NB_M_LOCK_EXEMPT, nb_api_info),
     NB_METHOD("one.hostpool.info", "", NULL, -1, NB_OP_USE, 0, nb_hostpool_info),

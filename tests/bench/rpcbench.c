@@ -4,6 +4,8 @@
  *   rpcbench call -p PORT -a USER:PASS -c CONNS -d SECONDS -m METHOD [-i INT] [-s STR] ...
  *       closed-loop load on CONNS keep-alive connections (one thread each):
  *       1 s warm-up, then SECONDS measured; prints throughput and latency.
+ *       With -r 1, every call opens a connection of its own and closes it,
+ *       as OpenNebula's Ruby and Python clients do.
  *   rpcbench fill -p PORT -a USER:PASS -n N -c CONNS
  *       creates users benchuser1..benchuserN with one.user.allocate.
  *   rpcbench time -p PORT -a USER:PASS -m METHOD -n REPS [-i INT] [-s STR] ...
@@ -70,6 +72,7 @@ typedef struct opts {
     size_t nparams;
     enum fill_kind { FILL_USERS, FILL_ACL, FILL_HOSTS, FILL_VMS, FILL_DEPLOY } fill;
     int hosts;                      /* fill -k deploy: VM k goes to host k % hosts */
+    int fresh;                      /* call -r 1: a new connection per call */
 } opts;
 
 /* One keep-alive connection; `in` holds bytes received and not yet consumed. */
@@ -104,7 +107,7 @@ typedef struct worker {
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: rpcbench call -p PORT -a USER:PASS -c CONNS -d SECONDS -m METHOD [-i INT] [-s STR]...\n"
+            "usage: rpcbench call -p PORT -a USER:PASS -c CONNS -d SECONDS [-r 1] -m METHOD [-i INT] [-s STR]...\n"
             "       rpcbench fill -p PORT -a USER:PASS -n N -c CONNS [-k users|acl|hosts|vms]\n"
             "       rpcbench fill -p PORT -a USER:PASS -n N -c CONNS -k deploy -H HOSTS\n"
             "       rpcbench time -p PORT -a USER:PASS -m METHOD -n REPS [-i INT] [-s STR]...\n");
@@ -172,6 +175,17 @@ static void conn_close(conn *c)
         close(c->fd);
     c->fd = -1;
     nb_buf_reset(&c->in);
+}
+
+/* Close with a reset rather than FIN: tens of thousands of connections a
+ * second would otherwise leave as many ports in TIME_WAIT and run out. */
+static void conn_reset(conn *c)
+{
+    struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+    if (c->fd >= 0)
+        setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    conn_close(c);
 }
 
 static void conn_free(conn *c)
@@ -424,6 +438,8 @@ static void *call_worker(void *arg)
         if (start >= w->t1)
             break;
         rc = conn_call(&c, w->req->data, w->req->len, &r, err);
+        if (w->o->fresh)
+            conn_reset(&c);
         end = nb_mono_ns();
         if (rc < 0 || !r.ok) {
             note_error(w, rc, &r, err);
@@ -732,6 +748,7 @@ static int parse_args(int argc, char **argv, opts *o)
                 return -1;
             break;
         case 'm': o->method = val; break;
+        case 'r': if (int_arg(val, 0, 1, "-r", &o->fresh) < 0) return -1; break;
         case 'i':
         case 's':
             if (o->nparams == MAX_PARAMS) {

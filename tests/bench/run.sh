@@ -7,6 +7,9 @@
 # oned died.  Environment:
 #   BENCH_SECONDS  measured seconds per closed-loop run (default 5, plus 1 s warm-up)
 #   BENCH_USERS    users created before the pool measurements (default 10000)
+#   BENCH_VMS, BENCH_HOSTS   the compute run (default 10000 VMs on 100 dummy hosts)
+#   BENCH_SCALE_VMS, BENCH_SCALE_HOSTS   the restart at scale, on a fresh
+#                  database (default 100000 VMs on 10000 hosts; 0 skips it)
 #   ONED, RPCBENCH, ACLBENCH override BUILD_DIR/oned/oned and BUILD_DIR/tests/bench/{rpc,acl}bench
 # make runs this with $(SHELL), which may be a POSIX sh such as dash.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -199,6 +202,8 @@ echo "   one.vmpool.info, $VMS VMs (short form)   target: <= 10 ms wall, <= 5 ms
 bench percall:20 time -n 20 -m one.vmpool.info -i -2 -i -1 -i -1 -i -1
 echo "   one.vm.info(0)   target: >= 25,000 calls/s at 8 keep-alive connections"
 bench rate call -c 8 -d "$SECS" -m one.vm.info -i 0
+echo "   one.vm.info(0), a new connection per call, as OpenNebula's clients do"
+bench rate call -c 8 -d "$SECS" -r 1 -m one.vm.info -i 0
 echo
 
 if alive "$PID"; then
@@ -228,6 +233,73 @@ if stop_oned; then
 else
     failures=$((failures + 1))
 fi
+
+# Start oned on $D and wait until it serves; 0 or 1.
+start_oned() {
+    ONE_LOCATION=$D ONE_AUTH=$D/one_auth "$ONED" || return 1
+    PID=$(<"$D/var/oned.pid")
+}
+
+# Wait until $1 VMs are RUNNING.
+wait_running() {
+    python3 - "$PORT" "$AUTH" "$1" <<'PY'
+import sys, time, xmlrpc.client
+port, auth, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}/RPC2")
+end = time.monotonic() + 1200
+while time.monotonic() < end:
+    if s.one.vmpool.info(auth, -2, -1, -1, 3)[1].count("<LCM_STATE>3</LCM_STATE>") >= n:
+        sys.exit(0)
+    time.sleep(2)
+sys.exit("VMs did not all reach RUNNING")
+PY
+}
+
+SVMS=${BENCH_SCALE_VMS:-100000}
+SHOSTS=${BENCH_SCALE_HOSTS:-10000}
+if ((SVMS > 0)) && stop_oned; then
+    echo
+    echo "-- scale: a fresh database, $SHOSTS dummy hosts, $SVMS VMs deployed and RUNNING, then a restart"
+    echo "                      (target: <= 5 s to serving, RSS <= 1 GiB; OpenNebula 6.10.5 here: 549 MiB with 10,000 VMs)"
+    rm -rf "$D/var"
+    if start_oned; then
+        t0=$(now_ns)
+        bench percall:"$SHOSTS" fill -k hosts -n "$SHOSTS" -c 8
+        bench percall:"$SVMS" fill -k vms -n "$SVMS" -c 8
+        bench percall:"$SVMS" fill -k deploy -H "$SHOSTS" -n "$SVMS" -c 8
+        wait_running "$SVMS" || failures=$((failures + 1))
+        t1=$(now_ns)
+        awk -v t=$((t1 - t0)) 'BEGIN { printf "filled and all RUNNING in %.0f s\n", t / 1e9 }'
+        echo "   one.vmpool.info, $SVMS VMs, 5 sequential calls"
+        bench percall:5 time -n 5 -m one.vmpool.info -i -2 -i -1 -i -1 -i -1
+        grep -E '^(VmRSS|VmHWM):' "/proc/$PID/status" | sed 's/^/  running /'
+        ls -l "$D/var/one.db" | awk '{ printf "  database: %.0f MiB\n", $5 / 1048576 }'
+        if stop_oned; then
+            t0=$(now_ns)
+            if start_oned; then
+                t1=$(now_ns)
+                awk -v t=$((t1 - t0)) 'BEGIN { printf "restart to serving: %.0f ms\n", t / 1e6 }'
+                grep 'Loaded' "$D/var/oned.log" | tail -n 8 | sed 's/^.*\]: /  /'
+                grep -E '^VmRSS:' "/proc/$PID/status" | sed 's/^/  after restart /'
+                sleep 5     # the first monitoring round of every host
+                grep -E '^VmRSS:' "/proc/$PID/status" | sed 's/^/  5 s later /'
+            else
+                echo "*** oned failed to restart ***"
+                failures=$((failures + 1))
+            fi
+        else
+            failures=$((failures + 1))
+        fi
+    else
+        echo "*** oned failed to start on a fresh database ***"
+        failures=$((failures + 1))
+    fi
+fi
+
+stop_oned || failures=$((failures + 1))
+echo
+echo "-- instantiate -> RUNNING on a real TCG guest (private libvirtd) vs libvirt's own start"
+python3 "$(dirname "$0")/libvirt_start.py" "$BUILD" || failures=$((failures + 1))
 
 if ((failures)); then
     echo

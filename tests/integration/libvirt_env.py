@@ -33,7 +33,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pytest
 
 from harness import free_port
 
@@ -49,16 +48,23 @@ def _in_ci():
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def unavailable():
+    """Why this machine cannot run private libvirtds, or None if it can."""
+    missing = [t for t in TOOLS if not shutil.which(t)]
+    if missing:
+        return ("libvirt/QEMU test dependencies missing: " + ", ".join(missing) +
+                " (bash share/scripts/deps.sh test installs them)")
+    if os.geteuid() != 0:
+        return "private libvirtd instances need root (mount namespaces)"
+    return None
+
+
 def require():
     """Skip (fail under CI) unless this machine can run private libvirtds."""
-    missing = [t for t in TOOLS if not shutil.which(t)]
-    why = None
-    if missing:
-        why = ("libvirt/QEMU test dependencies missing: " + ", ".join(missing) +
-               " (bash share/scripts/deps.sh test installs them)")
-    elif os.geteuid() != 0:
-        why = "private libvirtd instances need root (mount namespaces)"
+    why = unavailable()
     if why:
+        import pytest       # only here: the benchmarks use this module too
+
         if _in_ci():
             pytest.fail(why, pytrace=False)
         pytest.skip(why)
@@ -89,8 +95,8 @@ def tiny_guest():
                 p = subprocess.run(["bash", str(TINY_GUEST), str(tmp)], capture_output=True,
                                    text=True, timeout=600)
                 if p.returncode != 0:
-                    pytest.fail(f"building the test guest failed:\n{p.stdout}\n{p.stderr}",
-                                pytrace=False)
+                    raise RuntimeError(f"building the test guest failed:\n{p.stdout}\n"
+                                       f"{p.stderr}")
                 shutil.rmtree(tmp / "pkgs", ignore_errors=True)
                 shutil.rmtree(out, ignore_errors=True)
                 tmp.rename(out)                 # whole or not at all

@@ -82,3 +82,21 @@ def test_offline_host_is_not_monitored_and_enable_samples_at_once(make_oned):
     assert host_state(a, h) == "8"
     a.ok("one.host.status", h, 0)                      # back to INIT, sampled at once
     wait_for(lambda: host_state(a, h), "2")
+
+
+def test_fixing_a_host_in_error_samples_it_at_once(make_oned):
+    d = make_oned(conf={"MONITORING_INTERVAL_HOST": 3600})
+    a = d.admin
+    h = a.ok("one.host.allocate", "h1", "dummy", "dummy", -1)
+    wait_for(lambda: host_state(a, h), "2")
+    # A monitored host is not sampled again by an update ...
+    a.ok("one.host.update", h, 'DUMMY_FAIL_MONITOR="YES"', 1)
+    time.sleep(1)
+    assert host_state(a, h) == "2"
+    # ... but a host in error is: the fix shows without waiting an hour.
+    a.ok("one.host.status", h, 1)
+    a.ok("one.host.status", h, 0)                      # enabled: sampled, fails
+    wait_for(lambda: host_state(a, h), "3")
+    a.ok("one.host.update", h, 'DUMMY_FAIL_MONITOR="NO"', 1)
+    wait_for(lambda: host_state(a, h), "2")
+    assert xml(a.ok("one.host.info", h)).findtext("TEMPLATE/ERROR") is None

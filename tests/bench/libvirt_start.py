@@ -1,0 +1,131 @@
+"""instantiate -> RUNNING through oned on a real TCG guest, against libvirt's
+own start of the same domain (the part of `make bench` that needs libvirt).
+
+    python3 tests/bench/libvirt_start.py BUILD_DIR [REPS]
+
+A private libvirtd (tests/integration/libvirt_env.py) and a private oned with
+one KVM host on it.  Each round instantiates a template, deploys the VM on
+the host (there is no scheduler yet: staff place VMs) and polls one.vm.info
+every millisecond until LCM_STATE is RUNNING; then terminates it.  The
+baseline is tests/bench/lvstart: virDomainCreateXML of the very domain XML
+oned's driver generated (taken from the first VM), on one open connection,
+timed to the call's return.  The guest is the tests' tiny guest booting its
+initrd only: what is measured is the start, not the boot.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else REPO / "build"
+REPS = int(sys.argv[2]) if len(sys.argv) > 2 else 9
+os.environ["NUBES_BUILD"] = str(BUILD)
+sys.path.insert(0, str(REPO / "tests/integration"))
+
+import libvirt_env                      # noqa: E402
+from harness import Oned, xml           # noqa: E402
+
+
+def wait(fn, timeout, what, interval=0.001):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if fn():
+            return
+        time.sleep(interval)
+    raise SystemExit(f"libvirt_start: timed out waiting for {what}")
+
+
+def phase(a, vm):
+    v = xml(a.ok("one.vm.info", vm))
+    err = v.findtext("USER_TEMPLATE/ERROR")
+    if err:
+        raise SystemExit(f"libvirt_start: VM {vm}: {err}")
+    return v.findtext("STATE"), v.findtext("LCM_STATE")
+
+
+def main():
+    why = libvirt_env.unavailable()
+    if why:
+        print(f"   skipped: {why}")
+        return 0
+    lvstart = BUILD / "tests/bench/lvstart"
+    guest = libvirt_env.tiny_guest()
+    lvd = libvirt_env.Libvirtd()
+    root = Path(tempfile.mkdtemp(prefix="nubes-lvbench-"))
+    one = Oned(root, conf={"PASSWORD_HASH_ITERATIONS": 1000, "MONITORING_INTERVAL_HOST": 60})
+    try:
+        a = one.admin
+        h = a.ok("one.host.allocate", "bench-node", "kvm", "kvm", -1)
+        a.ok("one.host.update", h, f'LIBVIRT_URI = "{lvd.uri}"', 1)
+        wait(lambda: xml(a.ok("one.host.info", h)).findtext("STATE") == "2", 30,
+             "the host MONITORED", 0.1)
+        tid = a.ok("one.template.allocate",
+                   f'NAME = "lvbench"\nCPU = 1\nMEMORY = 128\n'
+                   f'OS = [ KERNEL = "{guest["kernel"]}", INITRD = "{guest["initrd"]}", '
+                   f'KERNEL_CMD = "console=ttyS0 lvmode=run" ]\n')
+        def instantiate(i):
+            """One round through oned: (whole, API calls) in ms."""
+            t0 = time.monotonic()
+            vm = a.ok("one.template.instantiate", tid, f"lvbench-{i}", False, "", False)
+            a.ok("one.vm.deploy", vm, h, False, -1, "")
+            t1 = time.monotonic()
+            wait(lambda: phase(a, vm) == ("3", "3"), 60, f"VM {vm} RUNNING")
+            t2 = time.monotonic()
+            return vm, (t2 - t0) * 1e3, (t1 - t0) * 1e3
+
+        def terminate(vm):
+            a.ok("one.vm.action", "terminate-hard", vm)
+            wait(lambda: phase(a, vm) == ("6", "0"), 60, f"VM {vm} DONE", 0.05)
+
+        # A first VM warms up and gives the domain XML of the baseline.
+        vm, _, _ = instantiate(0)
+        dom = lvd.virsh("dumpxml", "--migratable", f"one-{vm}", check=True).stdout
+        terminate(vm)
+        if "<uuid>" in dom:
+            dom = dom.split("<uuid>")[0] + dom.split("</uuid>", 1)[1]
+        start, end = dom.index("<name>") + 6, dom.index("</name>")
+        xmlfile = root / "lvbench.xml"
+        xmlfile.write_text(dom[:start] + "lvbench-baseline" + dom[end:])
+        lv = subprocess.Popen([str(lvstart), lvd.uri, str(xmlfile)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+
+        def baseline():
+            lv.stdin.write("start\n")
+            lv.stdin.flush()
+            line = lv.stdout.readline()
+            if not line:
+                raise SystemExit(f"libvirt_start: lvstart failed (exit {lv.wait()})")
+            return float(line)
+
+        baseline()                          # its first start warms up too
+        times, api, base = [], [], []
+        for i in range(1, REPS + 1):        # interleaved: both see the same load
+            vm, whole, calls = instantiate(i)
+            terminate(vm)
+            times.append(whole)
+            api.append(calls)
+            base.append(baseline())
+        lv.stdin.close()
+        lv.wait(60)
+
+        o, b = statistics.median(times), statistics.median(base)
+        print(f"   oned instantiate + deploy -> RUNNING: median {o:.1f} ms "
+              f"(min {min(times):.1f}, max {max(times):.1f}) over {REPS}")
+        print(f"   libvirt virDomainCreateXML, same XML: median {b:.1f} ms "
+              f"(min {min(base):.1f}, max {max(base):.1f}) over {REPS}")
+        print(f"   of which the two API calls (instantiate, deploy): median "
+              f"{statistics.median(api):.1f} ms")
+        print(f"   oned's overhead: {o - b:.1f} ms (median minus median)   target: <= 50 ms")
+        return 0
+    finally:
+        one.close()
+        lvd.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
