@@ -369,6 +369,8 @@ def row(method, args, allowed, deny=None, label="", **kw):
 
 
 TMPL = 'MATRIX="1"'      # merged (update type 1): the same text every time
+QUOTA = 'VM = [ VMS = "1000", CPU = "1000", MEMORY = "10000000" ]'
+DEFAULTS_ONLY = "Only the oneadmin group may set default quotas."
 SERVER_ONLY = "Only administrators may set up server accounts"
 
 
@@ -742,6 +744,20 @@ CASES = [
     row("one.vm.recover", lambda w: (w.new_vm(), 3), ADMIN, "ADMIN VM", label="delete"),
     row("one.vmpool.info", lambda w: (-2, -1, -1, -1), ALL),
     row("one.vmpool.infoextended", lambda w: (-2, -1, -1, -2, ""), ALL),
+    # ---- quotas (§10.1): USER:ADMIN / GROUP:ADMIN; limits far above what
+    # the cells use, so that they change nothing for other rows ----
+    row("one.user.quota", lambda w: (w.uid("mate"), QUOTA), allow("gadmin"), "ADMIN USER",
+        label="mate"),
+    row("one.user.quota", lambda w: (w.uid("stranger"), QUOTA), ADMIN, "ADMIN USER",
+        label="stranger"),
+    row("one.user.quota", lambda w: (w.uid("tenant"), QUOTA), ADMIN, "ADMIN USER",
+        label="tenant"),
+    row("one.group.quota", lambda w: (w.G1, QUOTA), ADMIN, "ADMIN GROUP", label="G1"),
+    row("one.group.quota", lambda w: (w.G3, QUOTA), ADMIN, "ADMIN GROUP", label="G3"),
+    row("one.userquota.info", lambda w: (), ALL),
+    row("one.groupquota.info", lambda w: (), ALL),
+    row("one.userquota.update", lambda w: (QUOTA,), ADMIN, DEFAULTS_ONLY),
+    row("one.groupquota.update", lambda w: (QUOTA,), ADMIN, DEFAULTS_ONLY),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES), "two rows share an id: add a label"
@@ -783,8 +799,9 @@ def test_every_method_is_covered():
     of these families needs its rows)."""
     covered = {c.method for c in CASES}
     families = {
-        "user": "allocate delete passwd update chauth enable chgrp addgroup delgroup info",
-        "group": "allocate delete info update addadmin deladmin",
+        "user": "allocate delete passwd update chauth enable chgrp addgroup delgroup info "
+                "quota",
+        "group": "allocate delete info update addadmin deladmin quota",
         "zone": "info", "acl": "addrule delrule info",
         "vdc": "allocate delete info update rename addgroup delgroup addcluster delcluster "
                "addhost delhost adddatastore deldatastore addvnet delvnet",
@@ -796,6 +813,7 @@ def test_every_method_is_covered():
                     "instantiate",
         "vm": "allocate deploy action migrate recover info update rename chmod chown lock "
               "unlock",
+        "userquota": "info update", "groupquota": "info update",
     }
     want = {f"one.{f}.{m}" for f, ms in families.items() for m in ms.split()}
     want |= {f"one.{p}pool.info" for p in POOLS} | {"one.vmpool.infoextended"}
