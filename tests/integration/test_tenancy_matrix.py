@@ -742,6 +742,10 @@ CASES = [
     row("one.vm.recover", lambda w: (w.new_vm(), 3), ADMIN, "ADMIN VM", label="delete"),
     row("one.vmpool.info", lambda w: (-2, -1, -1, -1), ALL),
     row("one.vmpool.infoextended", lambda w: (-2, -1, -1, -2, ""), ALL),
+    row("one.vmpool.accounting", lambda w: (-2, -1, -1), ALL),
+    row("one.vmpool.showback", lambda w: (-2, -1, -1, -1, -1), ALL),
+    row("one.vmpool.calculateshowback", lambda w: (-1, -1, -1, -1), ADMIN,
+        "Action reserved for group 0 only."),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES), "two rows share an id: add a label"
@@ -799,6 +803,7 @@ def test_every_method_is_covered():
     }
     want = {f"one.{f}.{m}" for f, ms in families.items() for m in ms.split()}
     want |= {f"one.{p}pool.info" for p in POOLS} | {"one.vmpool.infoextended"}
+    want |= {"one.vmpool.accounting", "one.vmpool.showback", "one.vmpool.calculateshowback"}
     assert want - covered == set()
 
 
