@@ -241,3 +241,14 @@ def test_showback_only_running(make_oned):
 
 def xml_text(elem):
     return [(c.tag, c.text) for c in elem]
+
+
+def test_instantiate_keeps_the_template_costs(admin, uniq):
+    """CPU_COST, MEMORY_COST and DISK_COST go to the VM's TEMPLATE (what
+    showback reads), not to its USER_TEMPLATE."""
+    tid = admin.ok("one.template.allocate", f'NAME="{uniq("priced")}"\n' + PRICED)
+    vid = admin.ok("one.template.instantiate", tid, "", False, "", False)
+    doc = xml(admin.ok("one.vm.info", vid))
+    assert [doc.findtext(f"TEMPLATE/{k}") for k in ("CPU_COST", "MEMORY_COST", "DISK_COST")] \
+        == ["2", "0.01", "0.001"]
+    assert doc.find("USER_TEMPLATE/CPU_COST") is None
