@@ -704,8 +704,8 @@ static void object_usage(FILE *f, const char *prog, const cli_object *obj)
 
 static void command_line(FILE *f, const char *prog, const cli_command *c)
 {
-    fprintf(f, "Usage: %s %s%s%s [OPTIONS]\n", prog, c->name, *c->synopsis ? " " : "",
-            c->synopsis);
+    fprintf(f, "Usage: %s%s%s%s%s [OPTIONS]\n", prog, *c->name ? " " : "", c->name,
+            *c->synopsis ? " " : "", c->synopsis);
 }
 
 static void command_usage(FILE *f, const char *prog, const cli_command *c)
