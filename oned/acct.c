@@ -1,6 +1,5 @@
 #include "oned/acct.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/buf.h"
