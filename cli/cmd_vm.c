@@ -119,8 +119,7 @@ static const cli_column vm_columns[] = {
 
 /* ---- show ---------------------------------------------------------------- */
 
-/* HISTORY/ACTION as OpenNebula names it ("none" for 0). */
-static const char *action_name(int code)
+const char *cli_vm_action_name(int code)
 {
     if (code == 0)
         return "none";
@@ -142,7 +141,7 @@ static char *hcell_req(const cli_row *r) { return id_or_dash(r->node, "REQUEST_I
 
 static char *hcell_action(const cli_row *r)
 {
-    const char *name = action_name((int)cli_xml_ll(r->node, "ACTION"));
+    const char *name = cli_vm_action_name((int)cli_xml_ll(r->node, "ACTION"));
     return name ? nb_strdup(name) : nb_strdup(cli_xml_str(r->node, "ACTION"));
 }
 

@@ -21,7 +21,7 @@
 #include "cli/output.h"
 
 #define CLI_OBJECTS(X) X(user) X(group) X(zone) X(acl) X(vdc) X(cluster) X(host) X(datastore) \
-    X(template) X(vm)
+    X(template) X(vm) X(acct) X(showback)
 
 #define CLI_COUNT_OBJECT(o) +1
 enum { CLI_NOBJECTS = 0 CLI_OBJECTS(CLI_COUNT_OBJECT) };
@@ -67,6 +67,7 @@ struct cli_object {
     void (*show)(const xmlNode *obj);   /* `show` sheet */
     const cli_command *commands;
     size_t ncommands;
+    bool verbless;              /* no command word: commands[0] takes every argument (oneacct) */
 };
 
 struct cli_ctx {
@@ -165,6 +166,8 @@ int cli_opt_int(const cli_ctx *ctx, const char *name, int dflt, int *out);
  * OpenNebula's Ruby CLI sends them); *id (may be NULL) gets the rule id. */
 struct nb_acl_rule;
 int cli_acl_addrule(cli_ctx *ctx, const struct nb_acl_rule *r, int *id);
+/* HISTORY/ACTION as OpenNebula's CLI names it ("none" for 0), NULL if unknown. */
+const char *cli_vm_action_name(int code);
 /* Print the document xml in the selected mode; sheet renders the table mode. */
 int cli_print_doc(const cli_ctx *ctx, const char *xml, void (*sheet)(const xmlNode *root));
 

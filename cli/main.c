@@ -704,8 +704,8 @@ static void object_usage(FILE *f, const char *prog, const cli_object *obj)
 
 static void command_line(FILE *f, const char *prog, const cli_command *c)
 {
-    fprintf(f, "Usage: %s %s%s%s [OPTIONS]\n", prog, c->name, *c->synopsis ? " " : "",
-            c->synopsis);
+    fprintf(f, "Usage: %s%s%s%s%s [OPTIONS]\n", prog, *c->name ? " " : "", c->name,
+            *c->synopsis ? " " : "", c->synopsis);
 }
 
 static void command_usage(FILE *f, const char *prog, const cli_command *c)
@@ -818,15 +818,16 @@ int main(int argc, char **argv)
     argc -= first;
     argv += first;
 
-    word = cli_args_first_word(argc, argv);
-    if (word < 0) {
+    word = ctx.obj->verbless ? -1 : cli_args_first_word(argc, argv);
+    if (ctx.obj->verbless) {
+        ctx.cmd = &ctx.obj->commands[0];
+    } else if (word < 0) {
         bool help = false;
         for (int i = 0; i < argc; i++)
             help = help || strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0;
         object_usage(help ? stdout : stderr, prog, ctx.obj);
         return help ? 0 : EXIT_FAIL;
-    }
-    if (!(ctx.cmd = find_command(ctx.obj, argv[word]))) {
+    } else if (!(ctx.cmd = find_command(ctx.obj, argv[word]))) {
         fprintf(stderr, "%s: unknown command '%s'\n\n", prog, argv[word]);
         object_usage(stderr, prog, ctx.obj);
         return EXIT_FAIL;

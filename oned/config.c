@@ -7,7 +7,8 @@
 #include "lib/util.h"
 #include "acl/rule_text.h"
 
-enum nb_opt_type { NB_OPT_INT, NB_OPT_LL, NB_OPT_STR, NB_OPT_BOOL, NB_OPT_OCTAL, NB_OPT_RIGHTS };
+enum nb_opt_type { NB_OPT_INT, NB_OPT_LL, NB_OPT_STR, NB_OPT_BOOL, NB_OPT_OCTAL, NB_OPT_RIGHTS,
+                   NB_OPT_COST };
 
 /* Every option oned interprets, declared once: the file's name (VECTOR/KEY
  * for members of a vector attribute), its type and field, the embedded
@@ -49,6 +50,10 @@ static const struct nb_opt {
     { "DEFAULT_VDC_CLUSTER_NET_ACL", NB_OPT_RIGHTS, F(vdc_rights.cluster_net), "USE", 0, 0 },
     { "DEFAULT_VDC_CLUSTER_DATASTORE_ACL", NB_OPT_RIGHTS, F(vdc_rights.cluster_datastore), "USE",
       0, 0 },
+    { "DEFAULT_COST/CPU_COST", NB_OPT_COST, F(default_cost.cpu), "0", 0, 0 },
+    { "DEFAULT_COST/MEMORY_COST", NB_OPT_COST, F(default_cost.memory), "0", 0, 0 },
+    { "DEFAULT_COST/DISK_COST", NB_OPT_COST, F(default_cost.disk), "0", 0, 0 },
+    { "SHOWBACK_ONLY_RUNNING", NB_OPT_BOOL, F(showback_only_running), "NO", 0, 0 },
 #undef F
 };
 
@@ -98,6 +103,15 @@ static int nb_config_set(nb_config *c, const struct nb_opt *o, const char *v, ch
         if (nb_acl_rights_parse(v, (uint64_t *)field) < 0)
             goto bad;
         return 0;
+    case NB_OPT_COST: {
+        double d;
+        errno = 0;
+        d = strtod(v, &end);
+        if (errno || end == v || *end || !(d >= 0) || d > 1e12)
+            goto bad;
+        *(double *)field = d;
+        return 0;
+    }
     case NB_OPT_STR:
         free(*(char **)field);
         *(char **)field = nb_strdup(v);
@@ -109,6 +123,8 @@ static int nb_config_set(nb_config *c, const struct nb_opt *o, const char *v, ch
     else if (o->type == NB_OPT_RIGHTS)
         *err = nb_asprintf("%s must be rights joined by '+' (USE, MANAGE, ADMIN), or \"\", "
                            "not \"%s\"", o->name, v);
+    else if (o->type == NB_OPT_COST)
+        *err = nb_asprintf("%s must be a number >= 0, not \"%s\"", o->name, v);
     else if (o->type == NB_OPT_OCTAL)
         *err = nb_asprintf("%s must be an octal mask up to 777, not \"%s\"", o->name, v);
     else

@@ -39,6 +39,10 @@ typedef struct nb_config {
     char *list_order;           /* API_LIST_ORDER: DESC (newest first) or ASC */
     bool list_desc;
     nb_vdc_rights vdc_rights;   /* DEFAULT_VDC_*_ACL: rights of VDC-generated rules */
+    struct {                    /* DEFAULT_COST: showback costs of VMs without their own */
+        double cpu, memory, disk;   /* per CPU-hour, MB-hour, disk-MB-hour */
+    } default_cost;
+    bool showback_only_running; /* SHOWBACK_ONLY_RUNNING: CPU/memory charged while running */
 } nb_config;
 
 /* Defaults only (the file is optional). */

@@ -10,13 +10,21 @@ int nb_list_check(nb_call *c, const nb_list_query *q)
     return 0;
 }
 
+void nb_list_scope_init(nb_list_scope *s, const nb_call *c, const nb_kind *k, int filter)
+{
+    s->filter = filter;
+    nb_acl_view_build(&s->view, &c->subj, k->acl_type, c->model->acl, c->model->nacl,
+                      c->model->zone_id);
+}
+
 /* Does o match the filter part for this caller?  Visibility comes from the
  * view: the gate's USE answer with the rules gathered once per listing. */
-static bool nb_list_match(const nb_call *c, const nb_acl_view *v, const nb_object *o, int filter)
+bool nb_list_scope_match(const nb_list_scope *s, const nb_call *c, const nb_object *o)
 {
+    const nb_acl_view *v = &s->view;
     nb_objref ref = nb_object_ref(o);
 
-    switch (filter) {
+    switch (s->filter) {
     case -4:
         return o->gid == c->subj.gid && nb_acl_view_allows(v, &ref);
     case -3:
@@ -27,8 +35,13 @@ static bool nb_list_match(const nb_call *c, const nb_acl_view *v, const nb_objec
         return o->uid == c->uid ||
                (nb_subject_in_group(&c->subj, o->gid) && nb_acl_view_allows(v, &ref));
     default:
-        return o->uid == filter && (filter == c->uid || nb_acl_view_allows(v, &ref));
+        return o->uid == s->filter && (s->filter == c->uid || nb_acl_view_allows(v, &ref));
     }
+}
+
+void nb_list_scope_free(nb_list_scope *s)
+{
+    nb_acl_view_free(&s->view);
 }
 
 void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
@@ -42,10 +55,9 @@ void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
     int lo = !paged && q->start >= 0 ? q->start : -1;
     int hi = !paged && q->end >= 0 ? q->end : -1;
     size_t first = lo >= 0 ? nb_pool_lower_bound(p, lo) : 0;
-    nb_acl_view v;
+    nb_list_scope scope;
 
-    nb_acl_view_build(&v, &c->subj, k->acl_type, c->model->acl, c->model->nacl,
-                      c->model->zone_id);
+    nb_list_scope_init(&scope, c, k, q->filter);
 
     nb_buf_addc(b, '<');
     nb_buf_adds(b, k->pool_root);
@@ -53,7 +65,7 @@ void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
     for (size_t n = first; n < p->n && left != 0; n++) {
         /* Walk [first, p->n) forwards or backwards without a second loop. */
         const nb_object *o = p->objs[desc ? p->n - 1 - (n - first) : n];
-        if (o->oid < lo || (hi >= 0 && o->oid > hi) || !nb_list_match(c, &v, o, q->filter) ||
+        if (o->oid < lo || (hi >= 0 && o->oid > hi) || !nb_list_scope_match(&scope, c, o) ||
             (q->keep && !q->keep(o, q->keep_ctx)))
             continue;
         if (skip > 0) {
@@ -64,7 +76,7 @@ void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
         if (left > 0)
             left--;
     }
-    nb_acl_view_free(&v);
+    nb_list_scope_free(&scope);
     if (k->pool_tail)
         k->pool_tail(b, c->model);
     nb_buf_adds(b, "</");

@@ -7,6 +7,7 @@
 #define NB_LISTING_H
 
 #include <stdbool.h>
+#include "acl/view.h"
 #include "oned/dispatch.h"
 
 typedef struct nb_list_query {
@@ -21,6 +22,18 @@ typedef struct nb_list_query {
 
 /* Validate the query; on error sets "Incorrect filter_flag" and returns -1. */
 int nb_list_check(nb_call *c, const nb_list_query *q);
+/* Which objects of a kind a filter flag selects for the caller, visibility
+ * included: what a listing keeps, for documents made of records about the
+ * objects rather than of the objects (accounting, showback). */
+typedef struct nb_list_scope {
+    int filter;
+    nb_acl_view view;
+} nb_list_scope;
+
+void nb_list_scope_init(nb_list_scope *s, const nb_call *c, const nb_kind *k, int filter);
+bool nb_list_scope_match(const nb_list_scope *s, const nb_call *c, const nb_object *o);
+void nb_list_scope_free(nb_list_scope *s);
+
 /* Render <POOL_ROOT> with every visible matching object. */
 void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "lib/log.h"
 #include "lib/util.h"
+#include "oned/acct.h"
 #include "oned/acl_pool.h"
 #include "oned/cluster.h"
 #include "oned/datastore.h"
@@ -202,6 +203,8 @@ int nb_model_open(nb_model *m, nb_store *s, const nb_config *cfg, char **err)
     }
     /* The ACL hook appended rules while loading: sort them once. */
     nb_acl_sort(m->acl, m->nacl);
+    if (nb_acct_load(m, err) < 0)
+        goto error;
     m->loading = false;
     return 0;
  error:
@@ -214,6 +217,7 @@ void nb_model_close(nb_model *m)
     for (int i = 0; i < NB_POOL_COUNT; i++)
         if (m->pools[i].kind)
             nb_pool_free(&m->pools[i]);
+    nb_acct_free(m);
     free(m->acl);
     m->acl = NULL;
     m->nacl = 0;

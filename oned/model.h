@@ -50,6 +50,7 @@ struct nb_model {
     size_t nmembers;
     int zone_id;            /* this zone (0) */
     struct nb_engine *engine;   /* runs driver steps; NULL when none (unit tests) */
+    struct nb_showback_set *showback;   /* showback records (acct.h) */
 };
 
 /* Load every pool from the store. */

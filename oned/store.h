@@ -20,6 +20,9 @@ typedef struct nb_store nb_store;
 
 /* Called for every row of a table at load time; non-zero stops the load. */
 typedef int (*nb_store_row_cb)(void *ctx, int oid, const char *body, size_t len);
+/* Called for every showback row (VM, year, month 1..12) at load time. */
+typedef int (*nb_store_showback_cb)(void *ctx, int vmid, int year, int month,
+                                    const char *body, size_t len);
 
 typedef struct nb_store_ops {
     const char *name;                                   /* "sqlite" */
@@ -34,6 +37,14 @@ typedef struct nb_store_ops {
                int uid, int gid, const char *body, size_t len, char **err);
     int (*del)(nb_store *s, const char *table, int oid, char **err);
     int (*load)(nb_store *s, const char *table, nb_store_row_cb cb, void *ctx, char **err);
+    /* Showback rows (vmid, year, month, body): a recalculation clears the
+     * months it covers (year * 12 + month - 1 in [first, last]) and puts
+     * the new rows, in one transaction; load reads them all, in (year,
+     * month, vmid) order. */
+    int (*showback_clear)(nb_store *s, int first, int last, char **err);
+    int (*showback_put)(nb_store *s, int vmid, int year, int month, const char *body,
+                        size_t len, char **err);
+    int (*showback_load)(nb_store *s, nb_store_showback_cb cb, void *ctx, char **err);
     /* Last id handed out by a pool (-1 when none). */
     int (*counter_get)(nb_store *s, const char *pool, int *last, char **err);
     int (*counter_set)(nb_store *s, const char *pool, int last, char **err);

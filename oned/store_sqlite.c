@@ -229,6 +229,61 @@ static int nb_sqlite_load(nb_store *s, const char *table, nb_store_row_cb cb, vo
     return ret;
 }
 
+static int nb_sqlite_showback_clear(nb_store *s, int first, int last, char **err)
+{
+    nb_sqlite *q = s->priv;
+    sqlite3_stmt *st = nb_sqlite_prepare(q, "DELETE FROM vm_showback WHERE "
+                                         "year * 12 + month - 1 BETWEEN ? AND ?", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int(st, 1, first);
+    sqlite3_bind_int(st, 2, last);
+    return nb_sqlite_step_done(q, st, "vm_showback", err);
+}
+
+static int nb_sqlite_showback_put(nb_store *s, int vmid, int year, int month, const char *body,
+                                  size_t len, char **err)
+{
+    nb_sqlite *q = s->priv;
+    sqlite3_stmt *st = nb_sqlite_prepare(q, "INSERT OR REPLACE INTO vm_showback "
+                                         "(vmid, year, month, body) VALUES (?, ?, ?, ?)", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int(st, 1, vmid);
+    sqlite3_bind_int(st, 2, year);
+    sqlite3_bind_int(st, 3, month);
+    sqlite3_bind_text(st, 4, body, (int)len, SQLITE_STATIC);
+    return nb_sqlite_step_done(q, st, "vm_showback", err);
+}
+
+static int nb_sqlite_showback_load(nb_store *s, nb_store_showback_cb cb, void *ctx, char **err)
+{
+    nb_sqlite *q = s->priv;
+    sqlite3_stmt *st = nb_sqlite_prepare(q, "SELECT vmid, year, month, body FROM vm_showback "
+                                         "ORDER BY year, month, vmid", err);
+    int rc, ret = -1;
+
+    if (!st)
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *body = (const char *)sqlite3_column_text(st, 3);
+        size_t len = (size_t)sqlite3_column_bytes(st, 3);
+        if (cb(ctx, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+               sqlite3_column_int(st, 2), body ? body : "", len) != 0) {
+            *err = nb_asprintf("loading vm_showback stopped at VM %d", sqlite3_column_int(st, 0));
+            goto cleanup;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        *err = nb_sqlite_err(q, "select");
+        goto cleanup;
+    }
+    ret = 0;
+ cleanup:
+    sqlite3_reset(st);
+    return ret;
+}
+
 static int nb_sqlite_counter_get(nb_store *s, const char *pool, int *last, char **err)
 {
     nb_sqlite *q = s->priv;
@@ -307,6 +362,9 @@ const nb_store_ops nb_store_sqlite_ops = {
     .put = nb_sqlite_put,
     .del = nb_sqlite_del,
     .load = nb_sqlite_load,
+    .showback_clear = nb_sqlite_showback_clear,
+    .showback_put = nb_sqlite_showback_put,
+    .showback_load = nb_sqlite_showback_load,
     .counter_get = nb_sqlite_counter_get,
     .counter_set = nb_sqlite_counter_set,
     .version_get = nb_sqlite_version_get,

@@ -736,11 +736,11 @@ static const vm_hfield vm_hfields[] = {
     VH("REQUEST_ID", VH_INT, req_id),
 };
 
-static void vm_history_to_xml(const nb_vm_history *h, int oid, nb_buf *b)
+/* A record's members, without the enclosing HISTORY element. */
+static void vm_history_fields(const nb_vm_history *h, int oid, nb_buf *b)
 {
     const char *base = (const char *)h;
 
-    VM_LIT(b, "<HISTORY>", "&lt;HISTORY&gt;");
     for (size_t i = 0; i < NB_ARRAY_SIZE(vm_hfields); i++) {
         const vm_hfield *f = &vm_hfields[i];
         switch (f->kind) {
@@ -764,6 +764,12 @@ static void vm_history_to_xml(const nb_vm_history *h, int oid, nb_buf *b)
             break;
         }
     }
+}
+
+static void vm_history_to_xml(const nb_vm_history *h, int oid, nb_buf *b)
+{
+    VM_LIT(b, "<HISTORY>", "&lt;HISTORY&gt;");
+    vm_history_fields(h, oid, b);
     VM_LIT(b, "</HISTORY>", "&lt;/HISTORY&gt;");
 }
 
@@ -835,7 +841,10 @@ static void vm_monitoring_to_xml(const nb_vm *vm, nb_buf *b, enum nb_xml_mode mo
     VM_LIT(b, "</MONITORING>", "&lt;/MONITORING&gt;");
 }
 
-static void vm_to_xml_full(const nb_vm *vm, nb_buf *b, enum nb_xml_mode mode, const nb_model *m)
+/* The full document; without its HISTORY_RECORDS when it is the VM a
+ * HISTORY record carries (accounting). */
+static void vm_to_xml_full(const nb_vm *vm, nb_buf *b, enum nb_xml_mode mode, const nb_model *m,
+                           bool history)
 {
     const nb_object *o = &vm->o;
     bool store = mode == NB_XML_STORE;
@@ -869,7 +878,7 @@ static void vm_to_xml_full(const nb_vm *vm, nb_buf *b, enum nb_xml_mode mode, co
     nb_tmpl_to_xml(&o->tmpl, b, "TEMPLATE");
     nb_tmpl_to_xml(&vm->user_tmpl, b, "USER_TEMPLATE");
     VM_LIT(b, "<HISTORY_RECORDS>", "&lt;HISTORY_RECORDS&gt;");
-    for (size_t i = 0; i < vm->nhistory; i++)
+    for (size_t i = 0; history && i < vm->nhistory; i++)
         vm_history_to_xml(&vm->history[i], o->oid, b);
     VM_LIT(b, "</HISTORY_RECORDS>", "&lt;/HISTORY_RECORDS&gt;");
     if (!store)
@@ -926,7 +935,15 @@ static void nb_vm_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode mode, c
     if (mode == NB_XML_POOL)
         vm_short_cached(nb_vm_cof(o), b, m);
     else
-        vm_to_xml_full(nb_vm_cof(o), b, mode, m);
+        vm_to_xml_full(nb_vm_cof(o), b, mode, m, true);
+}
+
+void nb_vm_history_acct_to_xml(const nb_vm *vm, size_t i, nb_buf *b, const nb_model *m)
+{
+    VM_LIT(b, "<HISTORY>", "&lt;HISTORY&gt;");
+    vm_history_fields(&vm->history[i], vm->o.oid, b);
+    vm_to_xml_full(vm, b, NB_XML_INFO, m, false);
+    VM_LIT(b, "</HISTORY>", "&lt;/HISTORY&gt;");
 }
 
 /* ---- loading ------------------------------------------------------------- */

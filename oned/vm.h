@@ -62,6 +62,13 @@ const nb_vm_history *nb_vm_last_history(const nb_vm *vm);
 nb_vm_history *nb_vm_open_history(nb_vm *vm, int hid, int cid, int ds_id, const char *hostname,
                                   const char *vm_mad, const char *tm_mad, long long now);
 
+/* HISTORY record i as one.vmpool.accounting returns it (reference §10.2):
+ * its members, then the VM's full document without HISTORY_RECORDS, as
+ * OpenNebula keeps the VM in each row of its history table.  (OpenNebula's
+ * copy is the VM as it was when the record was last written; this one is
+ * the VM as it is now.) */
+void nb_vm_history_acct_to_xml(const nb_vm *vm, size_t i, nb_buf *b, const nb_model *m);
+
 /* Split an allocation template into TEMPLATE (attributes oned interprets)
  * and USER_TEMPLATE (everything else), as OpenNebula does.  Attributes are
  * appended to what tmpl and user hold.  NAME and TEMPLATE_NAME go to

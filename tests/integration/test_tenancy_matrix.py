@@ -758,6 +758,10 @@ CASES = [
     row("one.groupquota.info", lambda w: (), ALL),
     row("one.userquota.update", lambda w: (QUOTA,), ADMIN, DEFAULTS_ONLY),
     row("one.groupquota.update", lambda w: (QUOTA,), ADMIN, DEFAULTS_ONLY),
+    row("one.vmpool.accounting", lambda w: (-2, -1, -1), ALL),
+    row("one.vmpool.showback", lambda w: (-2, -1, -1, -1, -1), ALL),
+    row("one.vmpool.calculateshowback", lambda w: (-1, -1, -1, -1), ADMIN,
+        "Action reserved for group 0 only."),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES), "two rows share an id: add a label"
@@ -817,6 +821,7 @@ def test_every_method_is_covered():
     }
     want = {f"one.{f}.{m}" for f, ms in families.items() for m in ms.split()}
     want |= {f"one.{p}pool.info" for p in POOLS} | {"one.vmpool.infoextended"}
+    want |= {"one.vmpool.accounting", "one.vmpool.showback", "one.vmpool.calculateshowback"}
     assert want - covered == set()
 
 

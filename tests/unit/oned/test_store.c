@@ -403,6 +403,67 @@ static void test_put_replaces_and_del(void **state)
     nb_store_close(&s);
 }
 
+/* Showback rows: load in (year, month, vmid) order; a clear drops only the
+ * months of its range (year * 12 + month - 1), inside a transaction. */
+typedef struct sb_rows {
+    char got[16][48];
+    size_t n;
+} sb_rows;
+
+static int sb_collect(void *ctx, int vmid, int year, int month, const char *body, size_t len)
+{
+    sb_rows *r = ctx;
+    assert_true(r->n < 16);
+    assert_int_equal(strlen(body), len);
+    snprintf(r->got[r->n++], sizeof(r->got[0]), "%d %d/%d %s", vmid, month, year, body);
+    return 0;
+}
+
+static void sb_put(nb_store *s, int vmid, int year, int month, const char *body)
+{
+    char *err = NULL;
+    if (s->ops->showback_put(s, vmid, year, month, body, strlen(body), &err) != 0)
+        fail_msg("showback_put: %s", err);
+}
+
+static void test_showback_rows(void **state)
+{
+    fixture *f = *state;
+    nb_store s;
+    sb_rows r = { .n = 0 };
+    char *err = NULL;
+
+    open_ok(&s, f->path);
+    assert_int_equal(s.ops->begin(&s, &err), 0);
+    sb_put(&s, 7, 2026, 1, "a");
+    sb_put(&s, 3, 2026, 1, "b");
+    sb_put(&s, 3, 2025, 12, "c");
+    sb_put(&s, 3, 2026, 2, "d");
+    sb_put(&s, 3, 2026, 2, "d2");         /* same VM and month: replaced */
+    assert_int_equal(s.ops->commit(&s, &err), 0);
+    assert_int_equal(s.ops->showback_load(&s, sb_collect, &r, &err), 0);
+    assert_int_equal(r.n, 4);
+    assert_string_equal(r.got[0], "3 12/2025 c");
+    assert_string_equal(r.got[1], "3 1/2026 b");
+    assert_string_equal(r.got[2], "7 1/2026 a");
+    assert_string_equal(r.got[3], "3 2/2026 d2");
+
+    /* Clear January 2026 only; a rolled back clear changes nothing. */
+    assert_int_equal(s.ops->begin(&s, &err), 0);
+    assert_int_equal(s.ops->showback_clear(&s, 2026 * 12, 2026 * 12 + 1, &err), 0);
+    s.ops->rollback(&s);
+    assert_int_equal(sql_int(f->path, "SELECT COUNT(*) FROM vm_showback"), 4);
+    assert_int_equal(s.ops->begin(&s, &err), 0);
+    assert_int_equal(s.ops->showback_clear(&s, 2026 * 12, 2026 * 12, &err), 0);
+    assert_int_equal(s.ops->commit(&s, &err), 0);
+    r.n = 0;
+    assert_int_equal(s.ops->showback_load(&s, sb_collect, &r, &err), 0);
+    assert_int_equal(r.n, 2);
+    assert_string_equal(r.got[0], "3 12/2025 c");
+    assert_string_equal(r.got[1], "3 2/2026 d2");
+    nb_store_close(&s);
+}
+
 static void test_newer_schema_refused(void **state)
 {
     fixture *f = *state;
@@ -537,6 +598,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_transact_nonzero_result_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_duplicate_name_keeps_other_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_replaces_and_del, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_showback_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_table_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_callback_failure, setup, teardown),

@@ -388,6 +388,37 @@ static void test_info_all_history(void **state)
     nb_object_free(o);
 }
 
+/* one.vmpool.accounting's HISTORY: the record's members, then the full VM
+ * with an empty HISTORY_RECORDS; escaped once more in escape mode. */
+static void test_accounting_record(void **state)
+{
+    names *n = *state;
+    nb_object *o = running_vm();
+    const char *rec_at = strstr(running_info, "<HISTORY>");
+    const char *rec_end = strstr(running_info, "</HISTORY>");
+    nb_buf want = NB_BUF_INIT, got = NB_BUF_INIT, esc = NB_BUF_INIT;
+
+    /* <HISTORY>members + <VM>... with <HISTORY_RECORDS></HISTORY_RECORDS> + </HISTORY> */
+    nb_buf_add(&want, rec_at, (size_t)(rec_end - rec_at));
+    nb_buf_add(&want, running_info, (size_t)(rec_at - running_info));
+    nb_buf_adds(&want, rec_end + strlen("</HISTORY>"));
+    nb_buf_adds(&want, "</HISTORY>");
+    nb_vm_history_acct_to_xml(nb_vm_of(o), 0, &got, &n->m);
+    assert_string_equal(got.data, want.data);
+    assert_non_null(strstr(got.data, "<HISTORY_RECORDS></HISTORY_RECORDS><BACKUPS>"));
+    assert_well_formed(got.data);
+
+    nb_buf_reset(&want);
+    nb_buf_add_xml_text(&want, got.data, got.len);
+    esc.escape = true;
+    nb_vm_history_acct_to_xml(nb_vm_of(o), 0, &esc, &n->m);
+    assert_string_equal(esc.data, want.data);
+    nb_buf_free(&want);
+    nb_buf_free(&got);
+    nb_buf_free(&esc);
+    nb_object_free(o);
+}
+
 static void test_short(void **state)
 {
     names *n = *state;
@@ -835,6 +866,7 @@ int main(void)
         T(test_store_roundtrip),
         N(test_info),
         N(test_info_all_history),
+        N(test_accounting_record),
         N(test_short),
         N(test_short_variants),
         T(test_monitoring_numbers),
