@@ -27,6 +27,7 @@ static const nb_method *const nb_method_tables[] = {
     nb_api_vm_methods,
     nb_api_quota_methods,
     nb_api_template_methods,
+    nb_api_monitoring_methods,
 };
 
 static nb_hash nb_methods;

@@ -144,6 +144,7 @@ extern const nb_method nb_api_datastore_methods[];
 extern const nb_method nb_api_vm_methods[];
 extern const nb_method nb_api_quota_methods[];
 extern const nb_method nb_api_template_methods[];
+extern const nb_method nb_api_monitoring_methods[];
 
 /* Lookup (tests, introspection). */
 const nb_method *nb_method_find(const char *name);

@@ -31,10 +31,9 @@ static bool nb_list_match(const nb_call *c, const nb_acl_view *v, const nb_objec
     }
 }
 
-void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
+void nb_list_foreach(nb_call *c, const nb_pool *p, const nb_list_query *q,
+                     void (*fn)(nb_call *c, const nb_object *o, void *ctx), void *ctx)
 {
-    const nb_kind *k = p->kind;
-    nb_buf *b = nb_reply_doc(c);
     bool desc = c->model->cfg->list_desc;
     bool paged = q->end < -1;
     long long skip = paged && q->start > 0 ? q->start : 0;
@@ -44,12 +43,8 @@ void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
     size_t first = lo >= 0 ? nb_pool_lower_bound(p, lo) : 0;
     nb_acl_view v;
 
-    nb_acl_view_build(&v, &c->subj, k->acl_type, c->model->acl, c->model->nacl,
+    nb_acl_view_build(&v, &c->subj, p->kind->acl_type, c->model->acl, c->model->nacl,
                       c->model->zone_id);
-
-    nb_buf_addc(b, '<');
-    nb_buf_adds(b, k->pool_root);
-    nb_buf_addc(b, '>');
     for (size_t n = first; n < p->n && left != 0; n++) {
         /* Walk [first, p->n) forwards or backwards without a second loop. */
         const nb_object *o = p->objs[desc ? p->n - 1 - (n - first) : n];
@@ -60,11 +55,28 @@ void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
             skip--;
             continue;
         }
-        k->to_xml(o, b, q->extended ? NB_XML_INFO : NB_XML_POOL, c->model);
+        fn(c, o, ctx);
         if (left > 0)
             left--;
     }
     nb_acl_view_free(&v);
+}
+
+static void nb_list_render_one(nb_call *c, const nb_object *o, void *ctx)
+{
+    const nb_list_query *q = ctx;
+    o->kind->to_xml(o, c->out, q->extended ? NB_XML_INFO : NB_XML_POOL, c->model);
+}
+
+void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
+{
+    const nb_kind *k = p->kind;
+    nb_buf *b = nb_reply_doc(c);
+
+    nb_buf_addc(b, '<');
+    nb_buf_adds(b, k->pool_root);
+    nb_buf_addc(b, '>');
+    nb_list_foreach(c, p, q, nb_list_render_one, (void *)q);
     if (k->pool_tail)
         k->pool_tail(b, c->model);
     nb_buf_adds(b, "</");

@@ -21,6 +21,10 @@ typedef struct nb_list_query {
 
 /* Validate the query; on error sets "Incorrect filter_flag" and returns -1. */
 int nb_list_check(nb_call *c, const nb_list_query *q);
+/* Call fn on every visible matching object, in the listing's order (page
+ * and id range applied). */
+void nb_list_foreach(nb_call *c, const nb_pool *p, const nb_list_query *q,
+                     void (*fn)(nb_call *c, const nb_object *o, void *ctx), void *ctx);
 /* Render <POOL_ROOT> with every visible matching object. */
 void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q);
 
