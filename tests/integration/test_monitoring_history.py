@@ -34,6 +34,7 @@ def stamps(ms):
 
 def running_vm(a, hid, text="CPU=1\nMEMORY=256"):
     vm = a.ok("one.vm.allocate", text, False)
+    wait_until(lambda: xml(a.ok("one.host.info", hid)).findtext("STATE") == "2")
     a.ok("one.vm.deploy", vm, hid, True, -1, "")
     wait_until(lambda: xml(a.ok("one.vm.info", vm)).findtext("LCM_STATE") == "3")
     return vm
