@@ -8,6 +8,7 @@
 #   BENCH_SECONDS  measured seconds per closed-loop run (default 5, plus 1 s warm-up)
 #   BENCH_USERS    users created before the pool measurements (default 10000)
 #   ONED, RPCBENCH, ACLBENCH override BUILD_DIR/oned/oned and BUILD_DIR/tests/bench/{rpc,acl}bench
+#   BENCH_MON_INTERVAL, BENCH_MON_CYCLES  see monbench.py (the monitoring history)
 # make runs this with $(SHELL), which may be a POSIX sh such as dash.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
@@ -228,6 +229,12 @@ if stop_oned; then
 else
     failures=$((failures + 1))
 fi
+
+# The monitoring history, on a daemon of its own (a short interval); this
+# one stops first so that its cycles do not run beside it.
+echo
+stop_oned || failures=$((failures + 1))
+RPCBENCH=$RPCBENCH python3 "$(dirname "$0")/monbench.py" "$BUILD" || failures=$((failures + 1))
 
 if ((failures)); then
     echo
