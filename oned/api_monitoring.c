@@ -21,15 +21,12 @@ typedef struct nb_mon_ids {
 static void nb_mon_collect(nb_call *c, const nb_object *o, void *ctx)
 {
     nb_mon_ids *l = ctx;
-    (void)c;
     nb_grow(&l->ids, &l->cap, l->n + 1, sizeof(*l->ids));
     l->ids[l->n++] = o->oid;
 }
 
 static int nb_mon_append(void *ctx, int oid, long long ts, const char *body, size_t len)
 {
-    (void)oid;
-    (void)ts;
     nb_buf_add(ctx, body, len);
     return 0;
 }

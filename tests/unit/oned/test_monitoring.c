@@ -22,7 +22,6 @@ static void test_vm_sample_document(void **state)
                           .nettx = 800, .disk_rd = 4096, .disk_wr = 8192 };
     nb_buf b = NB_BUF_INIT;
 
-    (void)state;
     nb_mon_vm_sample(&b, 12, 1700000300, &u);
     assert_string_equal(b.data,
         "<MONITORING><CPU><![CDATA[12.5]]></CPU><DISKRDBYTES><![CDATA[4096]]></DISKRDBYTES>"
@@ -43,7 +42,6 @@ static void test_seconds_window(void **state)
     long long since;
     bool last;
 
-    (void)state;
     /* 0: the newest sample of each object, however old. */
     nb_mon_window(0, 1000, &since, &last);
     assert_true(last);
@@ -63,7 +61,6 @@ static void test_seconds_window(void **state)
 
 static void test_retention_cutoff(void **state)
 {
-    (void)state;
     /* Samples older than the expiration go; one exactly that old stays. */
     assert_int_equal(nb_mon_cutoff(50000, 14400), 35600);
     assert_int_equal(nb_mon_cutoff(50000, 1), 49999);
