@@ -1,9 +1,11 @@
 /*
  * one.host.monitoring, one.hostpool.monitoring, one.vm.monitoring and
  * one.vmpool.monitoring (reference §2.7, §2.10): stored samples as
- * <MONITORING_DATA>.  Who may see which object is decided in memory, as
- * for the *pool.info listings; the samples then come from the store's
- * reader, which never waits for the writer (store.h).
+ * <MONITORING_DATA>.  Who may see which object is decided in memory under
+ * the model's read lock, as for the *pool.info listings; the samples are
+ * read after it is released (the dispatcher's `after` step) from the
+ * store's reader, which never waits for the writer (store.h): a long read
+ * holds up neither the API nor the monitoring commits.
  */
 #include <stdlib.h>
 #include "lib/util.h"
@@ -13,17 +15,15 @@
 #include "oned/monitoring.h"
 #include "oned/vm.h"
 
-typedef struct nb_mon_ids {
+/* What to read once the model's lock is released: the samples of `kind`
+ * of the objects ids (in that order) that `seconds` asks for
+ * (nb_mon_window). */
+typedef struct nb_mon_query {
+    nb_sample_kind kind;
+    long long seconds;
     int *ids;
     size_t n, cap;
-} nb_mon_ids;
-
-static void nb_mon_collect(nb_call *c, const nb_object *o, void *ctx)
-{
-    nb_mon_ids *l = ctx;
-    nb_grow(&l->ids, &l->cap, l->n + 1, sizeof(*l->ids));
-    l->ids[l->n++] = o->oid;
-}
+} nb_mon_query;
 
 static int nb_mon_append(void *ctx, int oid, long long ts, const char *body, size_t len)
 {
@@ -31,51 +31,72 @@ static int nb_mon_append(void *ctx, int oid, long long ts, const char *body, siz
     return 0;
 }
 
-/* Reply the samples of kind k of ids (in that order) that `seconds` asks
- * for (nb_mon_window). */
-static int nb_mon_reply(nb_call *c, nb_sample_kind k, const int *ids, size_t n,
-                        long long seconds)
+static int nb_mon_read(nb_call *c)
 {
+    nb_mon_query *q = c->after_ctx;
     nb_store *s = c->model->store;
     long long since;
     bool last;
     char *err = NULL;
-    nb_buf *b;
+    int ret = 0;
 
-    nb_mon_window(seconds, nb_now(), &since, &last);
-    b = nb_reply_doc(c);
-    nb_buf_adds(b, "<MONITORING_DATA>");
-    if (s->ops->sample_read(s, k, ids, n, since, last, nb_mon_append, b, &err) < 0) {
-        nb_fail(c, NB_E_INTERNAL, -1, "Error getting the monitoring data: %s", err);
+    nb_mon_window(q->seconds, nb_now(), &since, &last);
+    if (s->ops->sample_read(s, q->kind, q->ids, q->n, since, last, nb_mon_append, c->out,
+                            &err) < 0) {
+        ret = nb_fail(c, NB_E_INTERNAL, -1, "Error getting the monitoring data: %s", err);
         free(err);
-        return -1;
+    } else {
+        nb_buf_adds(c->out, "</MONITORING_DATA>");
     }
-    nb_buf_adds(b, "</MONITORING_DATA>");
-    return 0;
+    free(q->ids);
+    free(q);
+    return ret;
 }
 
-/* The pool's visible objects under query q, then their samples. */
-static int nb_mon_pool(nb_call *c, const nb_kind *kind, nb_sample_kind k,
-                       const nb_list_query *q, long long seconds)
+/* Start the reply; the samples are read after the lock (nb_mon_read). */
+static nb_mon_query *nb_mon_start(nb_call *c, nb_sample_kind k, long long seconds)
 {
-    nb_mon_ids l = { NULL, 0, 0 };
-    int ret;
+    nb_mon_query *q = nb_calloc(1, sizeof(*q));
 
-    nb_list_foreach(c, nb_model_cpool(c->model, kind), q, nb_mon_collect, &l);
-    ret = nb_mon_reply(c, k, l.ids, l.n, seconds);
-    free(l.ids);
-    return ret;
+    q->kind = k;
+    q->seconds = seconds;
+    nb_buf_adds(nb_reply_doc(c), "<MONITORING_DATA>");
+    c->after = nb_mon_read;
+    c->after_ctx = q;
+    return q;
+}
+
+static void nb_mon_add(nb_mon_query *q, int oid)
+{
+    nb_grow(&q->ids, &q->cap, q->n + 1, sizeof(*q->ids));
+    q->ids[q->n++] = oid;
+}
+
+static void nb_mon_collect(nb_call *c, const nb_object *o, void *ctx)
+{
+    nb_mon_add(ctx, o->oid);
+}
+
+/* The pool's objects listed under query lq. */
+static int nb_mon_pool(nb_call *c, const nb_kind *kind, nb_sample_kind k,
+                       const nb_list_query *lq, long long seconds)
+{
+    nb_list_foreach(c, nb_model_cpool(c->model, kind), lq, nb_mon_collect,
+                    nb_mon_start(c, k, seconds));
+    return 0;
 }
 
 /* host.monitoring(id), vm.monitoring(id): every sample kept. */
 static int nb_host_monitoring(nb_call *c)
 {
-    return nb_mon_reply(c, NB_SAMPLE_HOST, &c->obj->oid, 1, -1);
+    nb_mon_add(nb_mon_start(c, NB_SAMPLE_HOST, -1), c->obj->oid);
+    return 0;
 }
 
 static int nb_vm_monitoring(nb_call *c)
 {
-    return nb_mon_reply(c, NB_SAMPLE_VM, &c->obj->oid, 1, -1);
+    nb_mon_add(nb_mon_start(c, NB_SAMPLE_VM, -1), c->obj->oid);
+    return 0;
 }
 
 /* hostpool.monitoring(seconds = -1): the hosts hostpool.info lists. */
