@@ -125,6 +125,11 @@ extern const cli_optdef cli_lock_opts[];
 /* LOCK/LOCKED of a document as `show` prints it: None, Use, Manage, Admin, All. */
 const char *cli_lock_name(const xmlNode *obj);
 
+/* monitoring ID|NAME [ATTR]: one.<rpc>.monitoring(id), ATTR over time as a
+ * table (TIME and its value per sample), or every sample with -x / -j.
+ * data: an attribute to suggest when ATTR is missing ("CPU"). */
+int cli_run_monitoring(cli_ctx *ctx);
+
 /* quota ID|NAME FILE: one.<rpc>.quota(id, text) ("-": stdin). */
 int cli_run_quota(cli_ctx *ctx);
 /* defaultquota FILE: one.<rpc>quota.update(text), the defaults. */

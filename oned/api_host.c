@@ -53,6 +53,8 @@ static int nb_host_delete(nb_call *c)
         nb_ids_del(&e->hosts, &e->nhosts, c->obj->oid);
     }
     nb_tenancy_resource_deleted(c->txn, NB_VDC_HOST, c->obj->oid);
+    /* Its history goes with it (a VM's ages out: accounting outlives VMs). */
+    nb_txn_sample_drop(c->txn, NB_SAMPLE_HOST, c->obj->oid);
     nb_txn_delete(c->txn, c->obj);
     nb_reply_int(c, c->obj->oid);
     return 0;

@@ -25,6 +25,8 @@ typedef struct nb_config {
     int rpc_threads;            /* RPC_THREADS (0 = number of cores) */
     int driver_threads;         /* DRIVER_THREADS: driver operations at once */
     int monitoring_interval;    /* MONITORING_INTERVAL_HOST seconds between host samples */
+    int host_mon_expiration;    /* HOST_MONITORING_EXPIRATION_TIME seconds (0: keep none) */
+    int vm_mon_expiration;      /* VM_MONITORING_EXPIRATION_TIME seconds (0: keep none) */
     int max_conn;               /* MAX_CONN */
     int keepalive_timeout;      /* KEEPALIVE_TIMEOUT seconds */
     long long message_size;     /* MESSAGE_SIZE bytes: largest request body */

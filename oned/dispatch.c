@@ -28,6 +28,7 @@ static const nb_method *const nb_method_tables[] = {
     nb_api_quota_methods,
     nb_api_template_methods,
     nb_api_acct_methods,
+    nb_api_monitoring_methods,
 };
 
 static nb_hash nb_methods;
@@ -291,15 +292,18 @@ static void nb_call_run(nb_call *c, const char *session, size_t slen)
     else if (nb_call_target(c) == 0 && c->m->handler(c) == 0 && !c->replied)
         nb_fail(c, NB_E_INTERNAL, -1, "Internal error: no result");  /* a handler bug */
 
+    if (!write) {
+        nb_model_unlock(c->model);
+        if (c->after)
+            c->after(c);
+    }
     if (c->doc_open) {
         nb_xmlrpc_value_string_end(c->out);
         nb_reply_end(c);
         c->doc_open = false;
     }
-    if (!write) {
-        nb_model_unlock(c->model);
+    if (!write)
         return;
-    }
     if (c->code) {
         nb_txn_abort(c->txn);
     } else if (nb_txn_commit(c->txn, &err) < 0) {

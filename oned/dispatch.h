@@ -11,7 +11,8 @@
  *      authorize the method's operation on it through the gate
  *      (AUTHORIZATION);
  *   6. run the handler;
- *   7. commit (durable before the reply), unlock, write the audit record.
+ *   7. commit (durable before the reply), unlock, write the audit record;
+ *      a read handler's `after` step runs once the lock is released.
  *
  * Handlers see a prepared nb_call and only do the method's own work.
  */
@@ -98,6 +99,11 @@ struct nb_call {
     int target_id;              /* its id, for the audit record */
     char *prepared;             /* result of the method's prepare step */
     nb_txn *txn;                /* write methods */
+    /* Read methods: set by a handler that has work needing no object (the
+     * monitoring history, read from the store), run once the model's lock
+     * is released, the reply still open; it owns and frees after_ctx. */
+    int (*after)(nb_call *c);
+    void *after_ctx;
 
     /* Result. */
     int code;                   /* 0 or an nb_err */
@@ -145,6 +151,7 @@ extern const nb_method nb_api_vm_methods[];
 extern const nb_method nb_api_quota_methods[];
 extern const nb_method nb_api_template_methods[];
 extern const nb_method nb_api_acct_methods[];
+extern const nb_method nb_api_monitoring_methods[];
 
 /* Lookup (tests, introspection). */
 const nb_method *nb_method_find(const char *name);

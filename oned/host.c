@@ -84,7 +84,7 @@ static const char *nb_share_from_xml(nb_host_share *s, const xmlNode *share)
 
 /* Written the same in every mode: the store needs only its TIMESTAMP (the
  * rest derives from the share), and one writer keeps both in step. */
-static void nb_monitoring_to_xml(const nb_host *h, nb_buf *b)
+void nb_host_monitoring_to_xml(const nb_host *h, nb_buf *b)
 {
     const nb_host_share *s = &h->share;
 
@@ -131,7 +131,7 @@ static void nb_host_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode mode,
     nb_share_to_xml(&h->share, b);
     nb_xml_ids(b, "VMS", h->vms, h->nvms);
     nb_tmpl_to_xml(&o->tmpl, b, "TEMPLATE");
-    nb_monitoring_to_xml(h, b);
+    nb_host_monitoring_to_xml(h, b);
     nb_buf_adds(b, "</HOST>");
 }
 

@@ -45,6 +45,10 @@ extern const nb_kind nb_host_kind;
 nb_object *nb_host_new(int oid, const char *name, const char *im_mad, const char *vm_mad,
                        int cluster_id);
 
+/* The host's MONITORING element (empty before its first sample): in its
+ * document, and each sample one.host.monitoring keeps. */
+void nb_host_monitoring_to_xml(const nb_host *h, nb_buf *b);
+
 static inline nb_host *nb_host_of(nb_object *o) { return (nb_host *)o; }
 static inline const nb_host *nb_host_cof(const nb_object *o) { return (const nb_host *)o; }
 

@@ -44,10 +44,9 @@ void nb_list_scope_free(nb_list_scope *s)
     nb_acl_view_free(&s->view);
 }
 
-void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
+void nb_list_foreach(nb_call *c, const nb_pool *p, const nb_list_query *q,
+                     void (*fn)(nb_call *c, const nb_object *o, void *ctx), void *ctx)
 {
-    const nb_kind *k = p->kind;
-    nb_buf *b = nb_reply_doc(c);
     bool desc = c->model->cfg->list_desc;
     bool paged = q->end < -1;
     long long skip = paged && q->start > 0 ? q->start : 0;
@@ -57,11 +56,7 @@ void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
     size_t first = lo >= 0 ? nb_pool_lower_bound(p, lo) : 0;
     nb_list_scope scope;
 
-    nb_list_scope_init(&scope, c, k, q->filter);
-
-    nb_buf_addc(b, '<');
-    nb_buf_adds(b, k->pool_root);
-    nb_buf_addc(b, '>');
+    nb_list_scope_init(&scope, c, p->kind, q->filter);
     for (size_t n = first; n < p->n && left != 0; n++) {
         /* Walk [first, p->n) forwards or backwards without a second loop. */
         const nb_object *o = p->objs[desc ? p->n - 1 - (n - first) : n];
@@ -72,11 +67,28 @@ void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
             skip--;
             continue;
         }
-        k->to_xml(o, b, q->extended ? NB_XML_INFO : NB_XML_POOL, c->model);
+        fn(c, o, ctx);
         if (left > 0)
             left--;
     }
     nb_list_scope_free(&scope);
+}
+
+static void nb_list_render_one(nb_call *c, const nb_object *o, void *ctx)
+{
+    const nb_list_query *q = ctx;
+    o->kind->to_xml(o, c->out, q->extended ? NB_XML_INFO : NB_XML_POOL, c->model);
+}
+
+void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q)
+{
+    const nb_kind *k = p->kind;
+    nb_buf *b = nb_reply_doc(c);
+
+    nb_buf_addc(b, '<');
+    nb_buf_adds(b, k->pool_root);
+    nb_buf_addc(b, '>');
+    nb_list_foreach(c, p, q, nb_list_render_one, (void *)q);
     if (k->pool_tail)
         k->pool_tail(b, c->model);
     nb_buf_adds(b, "</");

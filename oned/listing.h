@@ -34,6 +34,10 @@ void nb_list_scope_init(nb_list_scope *s, const nb_call *c, const nb_kind *k, in
 bool nb_list_scope_match(const nb_list_scope *s, const nb_call *c, const nb_object *o);
 void nb_list_scope_free(nb_list_scope *s);
 
+/* Call fn on every visible matching object, in the listing's order (page
+ * and id range applied). */
+void nb_list_foreach(nb_call *c, const nb_pool *p, const nb_list_query *q,
+                     void (*fn)(nb_call *c, const nb_object *o, void *ctx), void *ctx);
 /* Render <POOL_ROOT> with every visible matching object. */
 void nb_list_render(nb_call *c, const nb_pool *p, const nb_list_query *q);
 

@@ -4,9 +4,10 @@
  * Objects are rows (oid, name, uid, gid, body) in one table per object kind,
  * the body being the object's XML document; pool id counters live in
  * pool_control.  The interface is deliberately narrow (begin/commit around
- * put/del, load a table, counters, migrations) so that a PostgreSQL back end
- * is one more nb_store_ops table.  Reads never come here after start-up: the
- * pools in memory answer them.
+ * put/del, load a table, counters, migrations, monitoring samples) so that a
+ * PostgreSQL back end is one more nb_store_ops table.  Reads of objects never
+ * come here after start-up: the pools in memory answer them; only monitoring
+ * history, which is not kept in memory, is read from the store.
  *
  * Every write happens inside nb_store_transact(), the only way to open a
  * transaction, which always ends it with a commit or a rollback.
@@ -14,6 +15,7 @@
 #ifndef NB_STORE_H
 #define NB_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct nb_store nb_store;
@@ -23,6 +25,13 @@ typedef int (*nb_store_row_cb)(void *ctx, int oid, const char *body, size_t len)
 /* Called for every showback row (VM, year, month 1..12) at load time. */
 typedef int (*nb_store_showback_cb)(void *ctx, int vmid, int year, int month,
                                     const char *body, size_t len);
+
+/* Monitoring samples live in tables of their own (one per kind), never in
+ * the state tables: rows (id, timestamp, MONITORING document). */
+typedef enum nb_sample_kind { NB_SAMPLE_HOST, NB_SAMPLE_VM } nb_sample_kind;
+/* Called for every sample read; non-zero stops the read. */
+typedef int (*nb_store_sample_cb)(void *ctx, int oid, long long ts, const char *body,
+                                  size_t len);
 
 typedef struct nb_store_ops {
     const char *name;                                   /* "sqlite" */
@@ -51,6 +60,23 @@ typedef struct nb_store_ops {
     /* Schema version (0 for an empty database). */
     int (*version_get)(nb_store *s, int *version, char **err);
     int (*version_set)(nb_store *s, int version, const char *comment, char **err);
+
+    /* Samples.  These three write inside the current transaction: add (a
+     * second sample of oid at the same ts replaces the first), drop every
+     * sample of oid, and expire at most `limit` samples older than `before`
+     * (*n: how many went, so that the caller can go on in small batches). */
+    int (*sample_add)(nb_store *s, nb_sample_kind k, int oid, long long ts, const char *body,
+                      size_t len, char **err);
+    int (*sample_drop)(nb_store *s, nb_sample_kind k, int oid, char **err);
+    int (*sample_expire)(nb_store *s, nb_sample_kind k, long long before, int limit, int *n,
+                         char **err);
+    /* The samples of ids[0..nids) taken at `since` or later (each id's only
+     * the newest with last_only), id by id in that order, oldest first.  One
+     * consistent snapshot, read apart from the writer: any thread may call
+     * it at any time, it neither waits for nor holds up a transaction. */
+    int (*sample_read)(nb_store *s, nb_sample_kind k, const int *ids, size_t nids,
+                       long long since, bool last_only, nb_store_sample_cb cb, void *ctx,
+                       char **err);
 } nb_store_ops;
 
 struct nb_store {

@@ -1,9 +1,12 @@
 /*
  * store_sqlite.c: the embedded SQLite back end.  WAL mode (readers never
  * block the writer), synchronous per DB/SYNC, one connection used only by the
- * single writer and at start-up, prepared statements cached per table.
+ * single writer and at start-up, prepared statements cached per table; and a
+ * second, read-only connection for the monitoring history, which API threads
+ * read while the writer works (one at a time: a connection is not shared).
  */
 #define NB_LOG_MODULE "DBM"
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,11 @@ typedef struct nb_sqlite {
     nb_sqlite_stmt *cache;
     size_t ncache;
     size_t capcache;
+    /* The sample reader: its connection, and its statements by
+     * [kind][last_only], prepared at first use. */
+    pthread_mutex_t rlock;
+    sqlite3 *rdb;
+    sqlite3_stmt *rd[2][2];
 } nb_sqlite;
 
 static char *nb_sqlite_err(nb_sqlite *q, const char *what)
@@ -72,6 +80,11 @@ static void nb_sqlite_close(nb_store *s)
         free(q->cache[i].sql);
     }
     free(q->cache);
+    for (int k = 0; k < 2; k++)
+        for (int l = 0; l < 2; l++)
+            sqlite3_finalize(q->rd[k][l]);
+    sqlite3_close(q->rdb);
+    pthread_mutex_destroy(&q->rlock);
     sqlite3_close(q->db);
     free(q);
     s->priv = NULL;
@@ -88,6 +101,7 @@ static int nb_sqlite_open(nb_store *s, const char *conninfo, char **err)
     int ret = -1;
 
     s->priv = q;
+    pthread_mutex_init(&q->rlock, NULL);
     if (qm && strncmp(qm + 1, "sync=", 5) == 0)
         sync = qm + 6;
     if (!nb_strcaseeq(sync, "OFF") && !nb_strcaseeq(sync, "NORMAL") && !nb_strcaseeq(sync, "FULL")) {
@@ -105,6 +119,14 @@ static int nb_sqlite_open(nb_store *s, const char *conninfo, char **err)
                           "PRAGMA foreign_keys=ON;", sync);
     if (nb_sqlite_exec(s, pragmas, err) < 0)
         goto cleanup;
+    /* After the writer: the file exists and is in WAL mode. */
+    if (sqlite3_open_v2(path, &q->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        *err = nb_asprintf("cannot open database %s for reading: %s", path,
+                           q->rdb ? sqlite3_errmsg(q->rdb) : "out of memory");
+        goto cleanup;
+    }
+    sqlite3_busy_timeout(q->rdb, 5000);
     ret = 0;
  cleanup:
     free(pragmas);
@@ -351,6 +373,125 @@ static int nb_sqlite_version_set(nb_store *s, int version, const char *comment, 
     return nb_sqlite_step_done(q, st, "db_versioning", err);
 }
 
+/* ---- monitoring samples -------------------------------------------------- */
+
+/* Table and columns of each sample kind (OpenNebula's names). */
+static const struct nb_sample_table {
+    const char *table, *id, *ts;
+} nb_sample_tables[] = {
+    [NB_SAMPLE_HOST] = { "host_monitoring", "hid", "last_mon_time" },
+    [NB_SAMPLE_VM] = { "vm_monitoring", "vmid", "last_poll" },
+};
+
+static int nb_sqlite_sample_add(nb_store *s, nb_sample_kind k, int oid, long long ts,
+                                const char *body, size_t len, char **err)
+{
+    const struct nb_sample_table *t = &nb_sample_tables[k];
+    nb_sqlite *q = s->priv;
+    char sql[128];
+    sqlite3_stmt *st;
+
+    snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO %s (%s, %s, body) VALUES (?, ?, ?)",
+             t->table, t->id, t->ts);
+    if (!(st = nb_sqlite_prepare(q, sql, err)))
+        return -1;
+    sqlite3_bind_int(st, 1, oid);
+    sqlite3_bind_int64(st, 2, ts);
+    sqlite3_bind_text(st, 3, body, (int)len, SQLITE_STATIC);
+    return nb_sqlite_step_done(q, st, "sample insert", err);
+}
+
+static int nb_sqlite_sample_drop(nb_store *s, nb_sample_kind k, int oid, char **err)
+{
+    const struct nb_sample_table *t = &nb_sample_tables[k];
+    nb_sqlite *q = s->priv;
+    char sql[96];
+    sqlite3_stmt *st;
+
+    snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", t->table, t->id);
+    if (!(st = nb_sqlite_prepare(q, sql, err)))
+        return -1;
+    sqlite3_bind_int(st, 1, oid);
+    return nb_sqlite_step_done(q, st, "sample delete", err);
+}
+
+static int nb_sqlite_sample_expire(nb_store *s, nb_sample_kind k, long long before, int limit,
+                                   int *n, char **err)
+{
+    const struct nb_sample_table *t = &nb_sample_tables[k];
+    nb_sqlite *q = s->priv;
+    char sql[192];
+    sqlite3_stmt *st;
+
+    /* The oldest first, through the time index. */
+    snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE rowid IN (SELECT rowid FROM %s "
+             "WHERE %s < ? ORDER BY %s LIMIT ?)", t->table, t->table, t->ts, t->ts);
+    if (!(st = nb_sqlite_prepare(q, sql, err)))
+        return -1;
+    sqlite3_bind_int64(st, 1, before);
+    sqlite3_bind_int(st, 2, limit);
+    if (nb_sqlite_step_done(q, st, "sample expiry", err) < 0)
+        return -1;
+    *n = sqlite3_changes(q->db);
+    return 0;
+}
+
+/* The reader's statement for kind k (rlock held). */
+static sqlite3_stmt *nb_sqlite_reader(nb_sqlite *q, nb_sample_kind k, bool last, char **err)
+{
+    const struct nb_sample_table *t = &nb_sample_tables[k];
+    char sql[192];
+
+    if (q->rd[k][last])
+        return q->rd[k][last];
+    snprintf(sql, sizeof(sql), "SELECT %s, body FROM %s WHERE %s = ? AND %s >= ? ORDER BY %s%s",
+             t->ts, t->table, t->id, t->ts, t->ts, last ? " DESC LIMIT 1" : "");
+    if (sqlite3_prepare_v2(q->rdb, sql, -1, &q->rd[k][last], NULL) != SQLITE_OK) {
+        *err = nb_asprintf("prepare: %s", sqlite3_errmsg(q->rdb));
+        return NULL;
+    }
+    return q->rd[k][last];
+}
+
+static int nb_sqlite_sample_read(nb_store *s, nb_sample_kind k, const int *ids, size_t nids,
+                                 long long since, bool last_only, nb_store_sample_cb cb,
+                                 void *ctx, char **err)
+{
+    nb_sqlite *q = s->priv;
+    sqlite3_stmt *st;
+    int rc = SQLITE_DONE, ret = -1;
+
+    pthread_mutex_lock(&q->rlock);
+    if (!(st = nb_sqlite_reader(q, k, last_only, err)))
+        goto unlock;
+    /* One read transaction: every id seen at the same commit. */
+    if (sqlite3_exec(q->rdb, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        *err = nb_asprintf("begin: %s", sqlite3_errmsg(q->rdb));
+        goto unlock;
+    }
+    for (size_t i = 0; i < nids && rc == SQLITE_DONE; i++) {
+        sqlite3_bind_int(st, 1, ids[i]);
+        sqlite3_bind_int64(st, 2, since);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *body = (const char *)sqlite3_column_text(st, 1);
+            if (cb(ctx, ids[i], sqlite3_column_int64(st, 0), body ? body : "",
+                   (size_t)sqlite3_column_bytes(st, 1)) != 0) {
+                *err = nb_strdup("reading samples stopped");
+                break;
+            }
+        }
+        sqlite3_reset(st);
+    }
+    if (rc == SQLITE_DONE)
+        ret = 0;
+    else if (rc != SQLITE_ROW)
+        *err = nb_asprintf("select: %s", sqlite3_errmsg(q->rdb));
+    sqlite3_exec(q->rdb, "COMMIT", NULL, NULL, NULL);
+ unlock:
+    pthread_mutex_unlock(&q->rlock);
+    return ret;
+}
+
 const nb_store_ops nb_store_sqlite_ops = {
     .name = "sqlite",
     .open = nb_sqlite_open,
@@ -369,4 +510,8 @@ const nb_store_ops nb_store_sqlite_ops = {
     .counter_set = nb_sqlite_counter_set,
     .version_get = nb_sqlite_version_get,
     .version_set = nb_sqlite_version_set,
+    .sample_add = nb_sqlite_sample_add,
+    .sample_drop = nb_sqlite_sample_drop,
+    .sample_expire = nb_sqlite_sample_expire,
+    .sample_read = nb_sqlite_sample_read,
 };

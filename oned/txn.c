@@ -18,6 +18,16 @@ typedef struct nb_hook {
     void *arg;
 } nb_hook;
 
+/* A queued sample row (body at `off` in the transaction's sample buffer), or
+ * with drop, the removal of every sample of oid. */
+typedef struct nb_sample_op {
+    nb_sample_kind kind;
+    bool drop;
+    int oid;
+    long long ts;
+    size_t off, len;
+} nb_sample_op;
+
 struct nb_txn {
     nb_model *m;
     nb_change *ch;
@@ -27,6 +37,10 @@ struct nb_txn {
     nb_hook *hooks;
     size_t nhooks;
     size_t hooks_cap;
+    nb_sample_op *samples;
+    size_t nsamples;
+    size_t samples_cap;
+    nb_buf sample_bodies;
 };
 
 nb_txn *nb_txn_begin(nb_model *m)
@@ -187,9 +201,37 @@ void nb_txn_delete(nb_txn *t, const nb_object *o)
     }
 }
 
+static void nb_txn_sample_op(nb_txn *t, nb_sample_op op)
+{
+    nb_grow(&t->samples, &t->samples_cap, t->nsamples + 1, sizeof(*t->samples));
+    t->samples[t->nsamples++] = op;
+}
+
+void nb_txn_sample(nb_txn *t, nb_sample_kind k, int oid, long long ts, const char *body,
+                   size_t len)
+{
+    nb_sample_op op = { k, false, oid, ts, t->sample_bodies.len, len };
+    nb_buf_add(&t->sample_bodies, body, len);
+    nb_txn_sample_op(t, op);
+}
+
+void nb_txn_sample_drop(nb_txn *t, nb_sample_kind k, int oid)
+{
+    nb_txn_sample_op(t, (nb_sample_op){ k, true, oid, 0, 0, 0 });
+}
+
+int nb_txn_store_only(nb_model *m, nb_store_txn_fn fn, void *ctx, char **err)
+{
+    int r;
+    pthread_mutex_lock(&m->writer);
+    r = nb_store_transact(m->store, fn, ctx, err);
+    pthread_mutex_unlock(&m->writer);
+    return r;
+}
+
 bool nb_txn_dirty(const nb_txn *t)
 {
-    if (t->n)
+    if (t->n || t->nsamples)
         return true;
     for (int i = 0; i < NB_POOL_COUNT; i++)
         if (t->last_oid[i] != -2)
@@ -220,6 +262,13 @@ static int nb_txn_write(nb_store *s, void *ctx, char **err)
         if (t->last_oid[i] != -2 &&
             s->ops->counter_set(s, t->m->pools[i].kind->table, t->last_oid[i], err) < 0)
             goto cleanup;
+    for (size_t i = 0; i < t->nsamples; i++) {
+        const nb_sample_op *op = &t->samples[i];
+        if (op->drop ? s->ops->sample_drop(s, op->kind, op->oid, err) < 0
+                     : s->ops->sample_add(s, op->kind, op->oid, op->ts,
+                                          t->sample_bodies.data + op->off, op->len, err) < 0)
+            goto cleanup;
+    }
     ret = 0;
  cleanup:
     nb_buf_free(&body);
@@ -245,6 +294,8 @@ static void nb_txn_end(nb_txn *t, bool committed)
     }
     free(t->hooks);
     free(t->ch);
+    free(t->samples);
+    nb_buf_free(&t->sample_bodies);
     free(t);
 }
 

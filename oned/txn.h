@@ -59,6 +59,18 @@ void nb_txn_delete(nb_txn *t, const nb_object *o);
  * commit, drop(arg) instead.  In commit order of registration. */
 void nb_txn_on_commit(nb_txn *t, void (*fn)(void *arg), void (*drop)(void *arg), void *arg);
 
+/* Monitoring samples written in the same store transaction as the changes
+ * (a host report and what it did to its VMs commit together or not at all;
+ * the rows are not objects and never reach the pools).  nb_txn_sample
+ * copies body; nb_txn_sample_drop removes every sample of oid. */
+void nb_txn_sample(nb_txn *t, nb_sample_kind k, int oid, long long ts, const char *body,
+                   size_t len);
+void nb_txn_sample_drop(nb_txn *t, nb_sample_kind k, int oid);
+
+/* A store transaction that changes no object (sample expiry): fn runs as
+ * nb_store_transact's, under the writer mutex like any transaction. */
+int nb_txn_store_only(nb_model *m, nb_store_txn_fn fn, void *ctx, char **err);
+
 /* True when the transaction has changes to commit. */
 bool nb_txn_dirty(const nb_txn *t);
 

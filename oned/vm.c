@@ -293,6 +293,11 @@ static size_t vm_fmt_double(char out[40], double v)
     return 0;   /* not reached */
 }
 
+size_t nb_vm_fmt_double(char out[40], double v)
+{
+    return vm_fmt_double(out, v);
+}
+
 static int vm_parse_double(const char *s, double *out)
 {
     char *end;

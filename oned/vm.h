@@ -73,6 +73,10 @@ void nb_vm_history_acct_to_xml(const nb_vm *vm, size_t i, nb_buf *b, const nb_mo
  * and USER_TEMPLATE (everything else), as OpenNebula does.  Attributes are
  * appended to what tmpl and user hold.  NAME and TEMPLATE_NAME go to
  * neither: they name the VM (the caller reads them from `in`). */
+/* A number (CPU) as the VM document writes it: the shortest decimal that
+ * reads back as v, "3.0", "12.5", "0.25".  Returns its length. */
+size_t nb_vm_fmt_double(char out[40], double v);
+
 void nb_vm_split_template(const nb_tmpl *in, nb_tmpl *tmpl, nb_tmpl *user);
 
 #endif

@@ -11,6 +11,7 @@
 #   BENCH_SCALE_VMS, BENCH_SCALE_HOSTS   the restart at scale, on a fresh
 #                  database (default 100000 VMs on 10000 hosts; 0 skips it)
 #   ONED, RPCBENCH, ACLBENCH override BUILD_DIR/oned/oned and BUILD_DIR/tests/bench/{rpc,acl}bench
+#   BENCH_MON_INTERVAL, BENCH_MON_CYCLES  see monbench.py (the monitoring history)
 # make runs this with $(SHELL), which may be a POSIX sh such as dash.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
@@ -300,6 +301,10 @@ stop_oned || failures=$((failures + 1))
 echo
 echo "-- instantiate -> RUNNING on a real TCG guest (private libvirtd) vs libvirt's own start"
 python3 "$(dirname "$0")/libvirt_start.py" "$BUILD" || failures=$((failures + 1))
+# The monitoring history, on a daemon of its own (a short interval); this
+# one stops first so that its cycles do not run beside it.
+echo
+RPCBENCH=$RPCBENCH python3 "$(dirname "$0")/monbench.py" "$BUILD" || failures=$((failures + 1))
 
 if ((failures)); then
     echo

@@ -214,6 +214,10 @@ def test_vm_life_cycle_on_a_real_guest(one, lvd1, guest, disks, state):
     # monitoring reports the domain's usage
     wait_until(lambda: int(vm_info(a, vm).findtext("MONITORING/MEMORY") or 0) > 0,
                timeout=10, what="VM memory usage")
+    # ... and each report is kept as a sample of the VM's history
+    kept = xml(a.ok("one.vm.monitoring", vm)).findall("MONITORING")
+    assert kept and kept[-1].findtext("ID") == str(vm)
+    assert int(kept[-1].findtext("MEMORY")) > 0
 
     # poweroff: ACPI shutdown, the domain shuts off and is undefined
     t0 = time.monotonic()

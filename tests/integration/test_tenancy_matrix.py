@@ -569,6 +569,10 @@ CASES = [
     row("one.host.info", lambda w: (w.host["h1"],), allow("tenant"), "USE HOST", label="h1"),
     row("one.host.info", lambda w: (w.host["h2"],), allow("tenant"), "USE HOST", label="h2"),
     row("one.hostpool.info", lambda w: (), ALL),
+    row("one.host.monitoring", lambda w: (w.host["h0"],), ADMIN, "USE HOST", label="h0"),
+    row("one.host.monitoring", lambda w: (w.host["h1"],), allow("tenant"), "USE HOST",
+        label="h1"),
+    row("one.hostpool.monitoring", lambda w: (0,), ALL),
 
     # ---- datastores (§2.8, §4: owner bits um-, group u--; VDC DATASTORE USE) ----
     row("one.datastore.info", lambda w: (1,), ALL, label="owned"),
@@ -762,6 +766,15 @@ CASES = [
     row("one.vmpool.showback", lambda w: (-2, -1, -1, -1, -1), ALL),
     row("one.vmpool.calculateshowback", lambda w: (-1, -1, -1, -1), ADMIN,
         "Action reserved for group 0 only."),
+    row("one.vm.monitoring", lambda w: (w.vm["owned"],), allow("owner", "gadmin"), "USE VM",
+        label="owned"),
+    row("one.vm.monitoring", lambda w: (w.vm["shared"],), allow(*G1_MEMBERS), "USE VM",
+        label="shared"),
+    row("one.vm.monitoring", lambda w: (w.vm["tenants"],), allow("tenant"), "USE VM",
+        label="tenants"),
+    row("one.vm.monitoring", lambda w: (w.locked_vm(),), allow("owner", "gadmin"), "USE VM",
+        label="locked"),
+    row("one.vmpool.monitoring", lambda w: (-2, -1), ALL),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES), "two rows share an id: add a label"
@@ -822,6 +835,7 @@ def test_every_method_is_covered():
     want = {f"one.{f}.{m}" for f, ms in families.items() for m in ms.split()}
     want |= {f"one.{p}pool.info" for p in POOLS} | {"one.vmpool.infoextended"}
     want |= {"one.vmpool.accounting", "one.vmpool.showback", "one.vmpool.calculateshowback"}
+    want |= {f"one.{o}{pool}.monitoring" for o in ("host", "vm") for pool in ("", "pool")}
     assert want - covered == set()
 
 
@@ -902,6 +916,16 @@ def test_listing_agrees_with_info(world):
             for oid in names.values():
                 assert (s.call(f"one.{pool}.info", oid)[0] is True) == (oid in listed), \
                     (p, pool, oid)
+
+
+def test_host_monitoring_follows_the_host_listing(world):
+    """hostpool.monitoring(0) has the newest sample of exactly the hosts a
+    persona lists (the world's dummy hosts were each sampled when added)."""
+    for p in PERSONAS:
+        s = world.session(p)
+        listed = {i for i in pool_ids(s, "host") if i in world.host.values()}
+        sampled = {int(m.findtext("ID")) for m in xml(s.ok("one.hostpool.monitoring", 0))}
+        assert {i for i in sampled if i in world.host.values()} == listed, p
 
 
 # ---- scenarios the matrix cannot express ----------------------------------------------

@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 #include <cmocka.h>
 
+#include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "oned/store.h"
@@ -586,6 +587,155 @@ static void test_open_errors(void **state)
     assert_int_equal(sql_int(f->path, "SELECT COUNT(*) FROM user_pool"), 1);
 }
 
+/* ---- monitoring samples ---------------------------------------------------- */
+
+typedef struct sample_ctx {
+    nb_sample_kind kind;
+    int oid;
+    long long ts;
+    const char *body;
+} sample_ctx;
+
+static int sample_add_fn(nb_store *s, void *ctx, char **err)
+{
+    sample_ctx *c = ctx;
+    return s->ops->sample_add(s, c->kind, c->oid, c->ts, c->body, strlen(c->body), err);
+}
+
+static void sample_add(nb_store *s, nb_sample_kind k, int oid, long long ts, const char *body)
+{
+    sample_ctx c = { k, oid, ts, body };
+    char *err = NULL;
+    if (nb_store_transact(s, sample_add_fn, &c, &err) != 0)
+        fail_msg("sample_add %d@%lld: %s", oid, ts, err);
+}
+
+/* What a read returned: "oid@ts=body;" per sample. */
+static int sample_collect(void *ctx, int oid, long long ts, const char *body, size_t len)
+{
+    nb_buf_addf(ctx, "%d@%lld=%.*s;", oid, ts, (int)len, body);
+    return 0;
+}
+
+static char *samples_read(nb_store *s, nb_sample_kind k, const int *ids, size_t n,
+                          long long since, bool last)
+{
+    nb_buf b = NB_BUF_INIT;
+    char *err = NULL;
+    if (s->ops->sample_read(s, k, ids, n, since, last, sample_collect, &b, &err) != 0)
+        fail_msg("sample_read: %s", err);
+    nb_buf_adds(&b, "");
+    return b.data;
+}
+
+static void assert_samples(nb_store *s, nb_sample_kind k, const int *ids, size_t n,
+                           long long since, bool last, const char *want)
+{
+    char *got = samples_read(s, k, ids, n, since, last);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void test_samples_read_by_id_and_time(void **state)
+{
+    fixture *f = *state;
+    nb_store s;
+    const int both[] = { 7, 3 }, none[] = { 9 };
+
+    open_ok(&s, f->path);
+    sample_add(&s, NB_SAMPLE_VM, 3, 100, "a");
+    sample_add(&s, NB_SAMPLE_VM, 3, 200, "b");
+    sample_add(&s, NB_SAMPLE_VM, 7, 150, "c");
+    sample_add(&s, NB_SAMPLE_HOST, 3, 100, "host");
+    /* The same object and second again: the newer report wins. */
+    sample_add(&s, NB_SAMPLE_VM, 7, 150, "c2");
+
+    /* In the order of the ids asked, each oldest first; kinds apart. */
+    assert_samples(&s, NB_SAMPLE_VM, both, 2, 0, false, "7@150=c2;3@100=a;3@200=b;");
+    assert_samples(&s, NB_SAMPLE_VM, both, 2, 150, false, "7@150=c2;3@200=b;");
+    assert_samples(&s, NB_SAMPLE_VM, both, 2, 0, true, "7@150=c2;3@200=b;");
+    assert_samples(&s, NB_SAMPLE_HOST, both, 2, 0, false, "3@100=host;");
+    assert_samples(&s, NB_SAMPLE_VM, none, 1, 0, false, "");
+    nb_store_close(&s);
+}
+
+typedef struct expire_ctx {
+    nb_sample_kind kind;
+    long long before;
+    int limit;
+    int n;
+} expire_ctx;
+
+static int expire_fn(nb_store *s, void *ctx, char **err)
+{
+    expire_ctx *c = ctx;
+    return s->ops->sample_expire(s, c->kind, c->before, c->limit, &c->n, err);
+}
+
+static int drop_fn(nb_store *s, void *ctx, char **err)
+{
+    return s->ops->sample_drop(s, NB_SAMPLE_HOST, *(int *)ctx, err);
+}
+
+static void test_samples_expire_in_batches_and_drop(void **state)
+{
+    fixture *f = *state;
+    nb_store s;
+    expire_ctx e = { NB_SAMPLE_VM, 104, 3, 0 };
+    const int vm[] = { 1 }, hosts[] = { 1, 2 };
+    int hid = 1;
+    char *err = NULL;
+
+    open_ok(&s, f->path);
+    for (int ts = 100; ts < 106; ts++)
+        sample_add(&s, NB_SAMPLE_VM, 1, ts, "v");
+    sample_add(&s, NB_SAMPLE_HOST, 1, 100, "h1");
+    sample_add(&s, NB_SAMPLE_HOST, 2, 100, "h2");
+
+    /* Four samples are older than 104: a batch of three, then the fourth. */
+    assert_int_equal(nb_store_transact(&s, expire_fn, &e, &err), 0);
+    assert_int_equal(e.n, 3);
+    assert_samples(&s, NB_SAMPLE_VM, vm, 1, 0, false, "1@103=v;1@104=v;1@105=v;");
+    assert_int_equal(nb_store_transact(&s, expire_fn, &e, &err), 0);
+    assert_int_equal(e.n, 1);
+    assert_int_equal(nb_store_transact(&s, expire_fn, &e, &err), 0);
+    assert_int_equal(e.n, 0);
+    assert_samples(&s, NB_SAMPLE_VM, vm, 1, 0, false, "1@104=v;1@105=v;");
+    /* Host samples are a kind apart: untouched by VM expiry. */
+    assert_samples(&s, NB_SAMPLE_HOST, hosts, 2, 0, false, "1@100=h1;2@100=h2;");
+
+    assert_int_equal(nb_store_transact(&s, drop_fn, &hid, &err), 0);
+    assert_samples(&s, NB_SAMPLE_HOST, hosts, 2, 0, false, "2@100=h2;");
+    nb_store_close(&s);
+}
+
+/* The reader sees what is committed only, and reads while a write
+ * transaction is open. */
+static int read_inside_fn(nb_store *s, void *ctx, char **err)
+{
+    const int ids[] = { 5 };
+    if (s->ops->sample_add(s, NB_SAMPLE_VM, 5, 300, "new", 3, err) < 0)
+        return -1;
+    *(char **)ctx = samples_read(s, NB_SAMPLE_VM, ids, 1, 0, false);
+    return 0;
+}
+
+static void test_samples_reader_apart_from_writer(void **state)
+{
+    fixture *f = *state;
+    nb_store s;
+    char *seen = NULL, *err = NULL;
+    const int ids[] = { 5 };
+
+    open_ok(&s, f->path);
+    sample_add(&s, NB_SAMPLE_VM, 5, 200, "old");
+    assert_int_equal(nb_store_transact(&s, read_inside_fn, &seen, &err), 0);
+    assert_string_equal(seen, "5@200=old;");
+    free(seen);
+    assert_samples(&s, NB_SAMPLE_VM, ids, 1, 0, false, "5@200=old;5@300=new;");
+    nb_store_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -603,6 +753,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_invalid_table_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_callback_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_samples_read_by_id_and_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_samples_expire_in_batches_and_drop, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_samples_reader_apart_from_writer, setup, teardown),
     };
 
     nb_log_threshold = NB_LOG_ERROR;
