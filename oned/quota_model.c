@@ -122,11 +122,17 @@ static int nb_quota_holder(nb_txn *t, const nb_kind *k, int id, const double del
 int nb_quota_vm_move(nb_txn *t, int uid, int gid, const nb_tmpl *vm_tmpl, nb_vm_phase from,
                      nb_vm_phase to, bool check, char **why)
 {
+    return nb_quota_vm_change(t, uid, gid, vm_tmpl, from, vm_tmpl, to, check, why);
+}
+
+int nb_quota_vm_change(nb_txn *t, int uid, int gid, const nb_tmpl *from_tmpl, nb_vm_phase from,
+                       const nb_tmpl *to_tmpl, nb_vm_phase to, bool check, char **why)
+{
     double before[NB_VMQ_COUNT], after[NB_VMQ_COUNT], delta[NB_VMQ_COUNT];
     bool any = false;
 
-    nb_phase_demand(vm_tmpl, from, before);
-    nb_phase_demand(vm_tmpl, to, after);
+    nb_phase_demand(from_tmpl, from, before);
+    nb_phase_demand(to_tmpl, to, after);
     for (int m = 0; m < NB_VMQ_COUNT; m++) {
         delta[m] = after[m] - before[m];
         any |= delta[m] != 0;
