@@ -82,7 +82,7 @@ static bool nb_mac_ok(const char *s)
 {
     for (int i = 0; i < 17; i++) {
         bool colon = i % 3 == 2;
-        if (colon ? s[i] != ':' : !strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
+        if (colon ? s[i] != ':' : !s[i] || !strchr("0123456789abcdefABCDEF", s[i]))
             return false;
     }
     return s[17] == '\0';

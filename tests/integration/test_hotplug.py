@@ -163,8 +163,14 @@ def test_volatile_disk_counts_in_system_disk_quota(admin, uniq, user):
     s.ok("one.vm.detach", vid, 1)
     wait_phase(s, vid, RUNNING)
     assert float(vm_quota(admin, uid)["SYSTEM_DISK_SIZE_USED"]) == 0
+    # Powered off, a cold change does not count as running.
+    act(s, "poweroff", vid, POWEROFF)
+    admin.ok("one.user.quota", uid, "VM=[SYSTEM_DISK_SIZE=-1, RUNNING_VMS=0]")
+    s.ok("one.vm.attach", vid, 'DISK=[TYPE="fs", SIZE="5"]')
+    wait_phase(s, vid, POWEROFF)
+    assert vm_quota(admin, uid)["RUNNING_VMS_USED"] == "0"
+    admin.ok("one.user.quota", uid, "VM=[RUNNING_VMS=-1]")
     s.ok("one.vm.action", "terminate-hard", vid)
-    admin.ok("one.user.quota", uid, "VM=[SYSTEM_DISK_SIZE=-1]")
 
 
 def test_only_managers_hotplug(admin, uniq, user, other):
