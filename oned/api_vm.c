@@ -201,27 +201,13 @@ static int nb_vm_move(nb_call *c, enum nb_vm_action a, const nb_placement *to)
     return 0;
 }
 
-/* What template t asks of a host: CPU in percent of a core, memory in KB
- * (nothing for NULL). */
-static void nb_host_demand(const nb_tmpl *t, long long *cpu, long long *mem_kb)
-{
-    const char *c = t ? nb_tmpl_get(t, "CPU") : NULL;
-    const char *m = t ? nb_tmpl_get(t, "MEMORY") : NULL;
-    long long mb = 0;
-
-    *cpu = c ? (long long)(strtod(c, NULL) * 100.0 + 0.5) : 0;
-    if (m)
-        nb_parse_ll(m, &mb);
-    *mem_kb = mb * 1024;
-}
-
 int nb_vm_host_room(nb_call *c, const nb_object *ho, const nb_tmpl *from, const nb_tmpl *to)
 {
     const nb_host *h = nb_host_cof(ho);
     long long cpu0, mem0, cpu1, mem1, need_cpu, need_mem;
 
-    nb_host_demand(from, &cpu0, &mem0);
-    nb_host_demand(to, &cpu1, &mem1);
+    nb_vm_host_demand(from, &cpu0, &mem0);
+    nb_vm_host_demand(to, &cpu1, &mem1);
     need_cpu = cpu1 - cpu0;
     need_mem = mem1 - mem0;
     /* What shrinks always fits, even on an overcommitted host. */

@@ -42,19 +42,6 @@ struct nb_engine {
 
 /* ---- capacity and history ------------------------------------------------ */
 
-/* What the VM takes from its host: CPU in percent of a core, memory in KB. */
-static void nb_vm_demand(const nb_vm *vm, long long *cpu, long long *mem_kb)
-{
-    const char *c = nb_tmpl_get(&vm->o.tmpl, "CPU");
-    const char *m = nb_tmpl_get(&vm->o.tmpl, "MEMORY");
-    long long mb = 0;
-
-    *cpu = c ? (long long)(strtod(c, NULL) * 100.0 + 0.5) : 0;
-    if (m)
-        nb_parse_ll(m, &mb);
-    *mem_kb = mb * 1024;
-}
-
 /* Take (sign 1) or give back (-1) the VM's capacity on host hid. */
 static void nb_host_charge(nb_txn *t, const nb_vm *vm, int hid, int sign)
 {
@@ -64,7 +51,7 @@ static void nb_host_charge(nb_txn *t, const nb_vm *vm, int hid, int sign)
 
     if (!o)
         return;     /* the host was deleted under a VM it had: nothing to free */
-    nb_vm_demand(vm, &cpu, &mem);
+    nb_vm_host_demand(&vm->o.tmpl, &cpu, &mem);
     h = nb_host_of(nb_txn_edit(t, o));
     h->share.cpu_usage += sign * cpu;
     h->share.mem_usage += sign * mem;
@@ -356,13 +343,6 @@ static bool nb_step_is_transfer(enum nb_vm_step s)
            s == NB_STEP_EPILOG_UNDEPLOY;
 }
 
-static bool nb_phase_is_cold_hotplug(nb_vm_phase p)
-{
-    return p.state == NB_VM_ACTIVE && (p.lcm == NB_LCM_HOTPLUG_PROLOG_POWEROFF ||
-                                       p.lcm == NB_LCM_HOTPLUG_EPILOG_POWEROFF ||
-                                       p.lcm == NB_LCM_HOTPLUG_NIC_POWEROFF);
-}
-
 /* A disk, NIC or snapshot step: the driver call with the vector the step
  * works on (a snapshot by its HYPERVISOR_ID). */
 static int nb_step_hotplug(const nb_vmm_ops *ops, void *ctx, enum nb_vm_step step,
@@ -411,7 +391,7 @@ static int nb_step_call(nb_engine *e, const nb_step_job *j, const nb_step_input 
      * one, the system datastore is shared with the hosts and there is
      * nothing to transfer.  A powered-off VM's domain is re-created from
      * its template at resume: a hotplug there only changes the template. */
-    if (nb_step_is_transfer(j->step) || nb_phase_is_cold_hotplug(in->phase))
+    if (nb_step_is_transfer(j->step) || nb_lcm_is_cold_hotplug(in->phase))
         return 0;
     if (!ops) {
         r->error = nb_asprintf("No virtualization driver \"%s\" in this oned", in->vm_mad);

@@ -71,10 +71,7 @@ void nb_xml_default_quotas(nb_buf *b, const char *name, const nb_vm_quota *defau
 
 static bool nb_phase_runs(nb_vm_phase p)
 {
-    /* A powered-off VM whose disks or NICs change cold stays off. */
-    if (p.state == NB_VM_ACTIVE && (p.lcm == NB_LCM_HOTPLUG_PROLOG_POWEROFF ||
-                                    p.lcm == NB_LCM_HOTPLUG_EPILOG_POWEROFF ||
-                                    p.lcm == NB_LCM_HOTPLUG_NIC_POWEROFF))
+    if (nb_lcm_is_cold_hotplug(p))
         return false;
     return p.state == NB_VM_PENDING || p.state == NB_VM_HOLD || p.state == NB_VM_ACTIVE ||
            p.state == NB_VM_CLONING;

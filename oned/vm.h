@@ -59,6 +59,10 @@ const nb_vm_history *nb_vm_last_history(const nb_vm *vm);
 nb_vm_history *nb_vm_open_history(nb_vm *vm, int hid, int cid, int ds_id, const char *hostname,
                                   const char *vm_mad, const char *tm_mad, long long now);
 
+/* What a VM of template t takes from its host: CPU in percent of a core,
+ * memory in KB (both 0 for NULL). */
+void nb_vm_host_demand(const nb_tmpl *t, long long *cpu, long long *mem_kb);
+
 /* Split an allocation template into TEMPLATE (attributes oned interprets)
  * and USER_TEMPLATE (everything else), as OpenNebula does.  Attributes are
  * appended to what tmpl and user hold.  NAME and TEMPLATE_NAME go to
