@@ -563,6 +563,51 @@ static void lv_with_defaults(const lv_conf *c, const nb_tmpl *vm_tmpl, nb_tmpl *
     free(pairs);
 }
 
+/* A volatile DISK (TYPE fs or swap, no SOURCE) is a sparse raw file
+ * VM_DIR/disk.<DISK_ID> of SIZE MB, as OpenNebula names them, which disk's
+ * SOURCE then names; `make` creates it (one that exists is kept: a
+ * redeploy).  Other disks are left alone.  0, or -1 with r->error. */
+static int lv_volatile_file(const char *op, const lv_conf *c, const nb_drv_host *h,
+                            const nb_drv_vm *vm, nb_tattr *disk, bool make, nb_drv_result *r)
+{
+    const char *src = nb_tattr_get(disk, "SOURCE"), *path = nb_tattr_get(disk, "PATH");
+    const char *type = nb_tattr_get(disk, "TYPE"), *size = nb_tattr_get(disk, "SIZE");
+    char *uri = NULL, *file = NULL;
+    long long mb = 0;
+    int fd = -1, ret = -1;
+
+    if ((src && *src) || (path && *path) || !type ||
+        (!nb_strcaseeq(type, "fs") && !nb_strcaseeq(type, "swap"))) {
+        ret = 0;
+        goto cleanup;
+    }
+    uri = lv_uri(c, h);
+    file = nb_asprintf("%s/disk.%s", vm->vm_dir, nb_tattr_get(disk, "DISK_ID") ?: "0");
+    if (!make)
+        goto named;
+    if (!lv_uri_is_local(uri)) {
+        r->error = nb_asprintf("kvm: %s: volatile disks are only made on hosts local to "
+                               "oned; give the disk a SOURCE on %s", op, h->name);
+        goto cleanup;
+    }
+    if (!size || nb_parse_ll(size, &mb) < 0 || mb <= 0 || nb_mkdir_p(vm->vm_dir, 0755) < 0 ||
+        (fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
+        ftruncate(fd, (off_t)mb * 1024 * 1024) < 0) {
+        r->error = nb_asprintf("kvm: %s: cannot make the volatile disk %s: %s", op, file,
+                               size ? strerror(errno) : "no SIZE");
+        goto cleanup;
+    }
+ named:
+    nb_tattr_set(disk, "SOURCE", file);
+    ret = 0;
+ cleanup:
+    if (fd >= 0)
+        close(fd);
+    free(file);
+    free(uri);
+    return ret;
+}
+
 static int lv_deploy(void *drv, const nb_drv_host *h, const nb_drv_vm *vm, nb_drv_result *r)
 {
     const lv_conf *c = drv;
@@ -595,6 +640,10 @@ static int lv_deploy(void *drv, const nb_drv_host *h, const nb_drv_vm *vm, nb_dr
         goto cleanup;
     }
     lv_with_defaults(c, vm->tmpl, &tmpl);
+    for (size_t i = 0; i < tmpl.n; i++)
+        if (!tmpl.attrs[i].value && nb_streq(tmpl.attrs[i].name, "DISK") &&
+            lv_volatile_file("deploy", c, h, vm, &tmpl.attrs[i], true, r) < 0)
+            goto cleanup;
     full.tmpl = &tmpl;
     if (nb_domain_xml(&full, &opts, &xml, &err) < 0) {
         r->error = nb_asprintf("kvm: deploy %s: %s", o.name, err);
@@ -856,47 +905,6 @@ static int lv_op_running(lv_op *o, const char *op, void *drv, const nb_drv_host 
     return 0;
 }
 
-/* The DISK to hand to libvirt, copied into one: as it is, except that a
- * volatile disk (no SOURCE) being attached becomes a sparse raw file
- * VM_DIR/disk.<DISK_ID> of SIZE MB, as OpenNebula names them. */
-static int lv_disk_copy(const lv_conf *c, const nb_drv_host *h, const nb_drv_vm *vm,
-                        const nb_tattr *disk, bool attach, nb_tmpl *one, nb_drv_result *r)
-{
-    const char *src = nb_tattr_get(disk, "SOURCE"), *path = nb_tattr_get(disk, "PATH");
-    const char *size = nb_tattr_get(disk, "SIZE");
-    char *uri = NULL, *file = NULL;
-    long long mb = 0;
-    int fd = -1, ret = -1;
-
-    nb_tmpl_add_vector(one, "DISK", disk->pairs, disk->npairs);
-    if (!attach || (src && *src) || (path && *path)) {
-        ret = 0;
-        goto cleanup;
-    }
-    uri = lv_uri(c, h);
-    file = nb_asprintf("%s/disk.%s", vm->vm_dir, nb_tattr_get(disk, "DISK_ID") ?: "0");
-    if (!lv_uri_is_local(uri)) {
-        r->error = nb_asprintf("kvm: attach_disk: volatile disks are only made on hosts "
-                               "local to oned; give the disk a SOURCE on %s", h->name);
-        goto cleanup;
-    }
-    if (!size || nb_parse_ll(size, &mb) < 0 || mb <= 0 || nb_mkdir_p(vm->vm_dir, 0755) < 0 ||
-        (fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
-        ftruncate(fd, (off_t)mb * 1024 * 1024) < 0) {
-        r->error = nb_asprintf("kvm: attach_disk: cannot make the volatile disk %s: %s", file,
-                               size ? strerror(errno) : "no SIZE");
-        goto cleanup;
-    }
-    nb_tattr_set(&one->attrs[0], "SOURCE", file);
-    ret = 0;
- cleanup:
-    if (fd >= 0)
-        close(fd);
-    free(file);
-    free(uri);
-    return ret;
-}
-
 /* What tells the device apart in the live domain XML: the disk's target
  * or the interface's MAC, as libvirt writes them. */
 static char *lv_device_key(bool disk, const nb_tattr *dev)
@@ -944,7 +952,9 @@ static int lv_hotplug(const char *op, bool attach, bool disk, void *drv, const n
     if (lv_op_running(&o, op, drv, h, vm, r) < 0)
         goto cleanup;
     if (disk) {
-        if (lv_disk_copy(c, h, vm, dev, attach, &one, r) < 0)
+        /* A detach names the device as the attach did. */
+        nb_tmpl_add_vector(&one, "DISK", dev->pairs, dev->npairs);
+        if (lv_volatile_file(op, c, h, vm, &one.attrs[0], attach, r) < 0)
             goto cleanup;
         if (nb_domain_disk_xml(vm, &one.attrs[0], &xml, &err) < 0) {
             r->error = nb_asprintf("kvm: %s %s: %s", op, o.name, err);

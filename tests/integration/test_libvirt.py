@@ -124,10 +124,11 @@ def add_host(a, name, uri, **extra):
 
 
 def vm_template(guest, disk, name, extra=""):
-    return (f'NAME = "{name}"\nCPU = 1\nMEMORY = 128\n{extra}'
+    """The guest booting from disk (vda, the first DISK); extra comes after."""
+    return (f'NAME = "{name}"\nCPU = 1\nMEMORY = 128\n'
             f'OS = [ KERNEL = "{guest["kernel"]}", INITRD = "{guest["initrd"]}", '
             f'KERNEL_CMD = "console=ttyS0 lvmode=root" ]\n'
-            f'DISK = [ SOURCE = "{disk}", DRIVER = "qcow2" ]\n')
+            f'DISK = [ SOURCE = "{disk}", DRIVER = "qcow2" ]\n{extra}')
 
 
 def console(one, a, vm):
@@ -197,8 +198,10 @@ def test_vm_life_cycle_on_a_real_guest(one, lvd1, guest, disks, state):
     a = one.admin
     h = state["node1"]
     disk = libvirt_env.overlay(guest["base"], disks / "life.qcow2")
-    # VCPU_MAX: the domain has room for a live vCPU resize.
-    vm = a.ok("one.vm.allocate", vm_template(guest, disk, "life", "VCPU_MAX = 2\n"), False)
+    # VCPU_MAX: the domain has room for a live vCPU resize; a volatile disk
+    # is made in the VM's directory at deploy.
+    vm = a.ok("one.vm.allocate", vm_template(guest, disk, "life", 'VCPU_MAX = 2\n'
+                                             'DISK = [ TYPE = "fs", SIZE = "4" ]\n'), False)
     name = f"one-{vm}"
     t0 = time.monotonic()
     a.ok("one.vm.deploy", vm, h, False, -1, "")
@@ -209,6 +212,8 @@ def test_vm_life_cycle_on_a_real_guest(one, lvd1, guest, disks, state):
     wait_boot(log, 1)
     print(f"deploy -> heartbeat from the disk: {time.monotonic() - t0:.1f} s")
     assert "GUEST-HELLO" in log.read_text()
+    assert (log.parent / "disk.1").stat().st_size == 4 << 20
+    assert f"<source file='{log.parent / 'disk.1'}'" in lvd1.virsh("dumpxml", name).stdout
     share = host_share(a, h)
     assert (share["RUNNING_VMS"], share["CPU_USAGE"], share["MEM_USAGE"]) == (1, 100, 131072)
     # monitoring reports the domain's usage
@@ -336,6 +341,12 @@ def test_hotplug_on_the_running_guest(one, lvd2, disks, state):
     print(f"disk detach (guest released it): {time.monotonic() - t0:.1f} s")
     assert len(v.findall("TEMPLATE/DISK")) == 1
     assert str(extra) not in live_xml(lvd2, name)
+    # A volatile disk: a sparse file in the VM's directory (the next id is 1
+    # again: the highest went).
+    hotplug(a, vm, "one.vm.attach", 'DISK = [ TYPE = "swap", SIZE = "8" ]')
+    vol = log.parent / "disk.1"
+    assert vol.stat().st_size == 8 << 20 and f"<source file='{vol}'" in live_xml(lvd2, name)
+    hotplug(a, vm, "one.vm.detach", 1)
 
     # A NIC on a bridge of this test.
     br = f"nbhp{os.getpid() % 10000}"
