@@ -1070,7 +1070,19 @@ static int lv_snapshot(enum lv_snap_op what, void *drv, const nb_drv_host *h,
         snap = virDomainSnapshotCreateXML(o.dom, xml, 0);
         rc = snap ? 0 : -1;
     } else if (!(snap = virDomainSnapshotLookupByName(o.dom, name, 0))) {
-        rc = -1;
+        /* libvirt forgets the snapshots of a transient domain with it (a
+         * poweroff, a migration): nothing to revert to; nothing left to
+         * delete but the data in the qcow2 files. */
+        if (!lv_last_is(VIR_ERR_NO_DOMAIN_SNAPSHOT))
+            rc = -1;
+        else if (what == LV_SNAP_DELETE)
+            rc = 0;
+        else {
+            r->error = nb_asprintf("kvm: snapshot_revert %s: libvirt no longer knows %s: the "
+                                   "domain was created again since the snapshot was taken",
+                                   o.name, name);
+            goto cleanup;
+        }
     } else {
         rc = what == LV_SNAP_REVERT ? virDomainRevertToSnapshot(snap, VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING)
                                     : virDomainSnapshotDelete(snap, 0);

@@ -305,7 +305,7 @@ def test_live_migration_between_two_daemons(one, lvd1, lvd2, guest, disks, state
     assert BOOTED.format(2) not in read(log)
     assert host_share(a, h1)["RUNNING_VMS"] == 0
     assert host_share(a, h2)["RUNNING_VMS"] == 1
-    state.update(mig_vm=vm, mig2=h2)
+    state.update(mig_vm=vm, mig1=h1, mig2=h2)
 
 
 def live_xml(lvd, name):
@@ -396,6 +396,29 @@ def test_hotplug_on_the_running_guest(one, lvd2, disks, state):
     assert v.find("TEMPLATE/SNAPSHOT") is None
     assert "snap-0" not in lvd2.virsh("snapshot-list", name, check=True).stdout
     assert v.findtext("USER_TEMPLATE/ERROR") is None
+
+    def failed_back_to_running(why):
+        wait_until(lambda: vm_phase(a, vm) == RUNNING, timeout=30, what="back in RUNNING")
+        err = vm_info(a, vm).findtext("USER_TEMPLATE/ERROR") or ""
+        assert why in err, err
+        a.ok("one.vm.update", vm, "ERROR = []", 1)
+
+    # libvirt will not live-migrate a domain with snapshots, and forgets
+    # them when the transient domain goes: revert is refused, delete only
+    # drops the SNAPSHOT.
+    assert a.ok("one.vm.snapshotcreate", vm, "kept") == 0
+    wait_phase(a, vm, RUNNING)
+    a.ok("one.vm.migrate", vm, state["mig1"], True)
+    failed_back_to_running("snapshot")
+    assert lvd2.state(name) == "running"
+    action(a, "poweroff", vm)
+    wait_phase(a, vm, POWEROFF)
+    action(a, "resume", vm)
+    wait_phase(a, vm, RUNNING)
+    a.ok("one.vm.snapshotrevert", vm, 0)
+    failed_back_to_running("libvirt no longer knows snap-0")
+    v = hotplug(a, vm, "one.vm.snapshotdelete", 0)
+    assert v.find("TEMPLATE/SNAPSHOT") is None
 
 
 def test_oned_crash_then_reattach_and_monitoring_resumes(one, lvd1, lvd2, state):
