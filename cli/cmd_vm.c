@@ -191,6 +191,80 @@ static void history_table(const xmlNode *vm)
     cli_table_free(&t);
 }
 
+/* ---- disks, NICs and snapshots, as OpenNebula's `onevm show` lists them ---- */
+
+/* text, or "-" when empty or absent */
+static char *or_dash(const xmlNode *n, const char *path)
+{
+    const char *v = cli_xml_str(n, path);
+    return nb_strdup(*v ? v : "-");
+}
+
+static char *dcell_image(const cli_row *r)
+{
+    const char *image = cli_xml_str(r->node, "IMAGE");
+    return or_dash(r->node, *image ? "IMAGE" : "SOURCE");
+}
+
+static char *dcell_size(const cli_row *r)
+{
+    const char *size = cli_xml_str(r->node, "SIZE");
+    return *size ? nb_asprintf("%sM", size) : nb_strdup("-");
+}
+
+static char *dcell_type(const cli_row *r)
+{
+    const char *type = cli_xml_str(r->node, "TYPE");
+    return nb_strdup(*type ? type : "file");
+}
+
+static char *ncell_network(const cli_row *r) { return or_dash(r->node, "NETWORK"); }
+static char *ncell_bridge(const cli_row *r) { return or_dash(r->node, "BRIDGE"); }
+static char *ncell_mac(const cli_row *r) { return or_dash(r->node, "MAC"); }
+static char *scell_time(const cli_row *r) { return when_str(cli_xml_ll(r->node, "TIME")); }
+
+static const cli_column disk_columns[] = {
+    { "ID", 3, 0, "DISK_ID", NULL },
+    { "TARGET", 6, CLI_COL_LEFT, "TARGET", NULL },
+    { "IMAGE", 20, CLI_COL_LEFT, NULL, dcell_image },
+    { "SIZE", 6, 0, NULL, dcell_size },
+    { "TYPE", 5, CLI_COL_LEFT, NULL, dcell_type },
+};
+
+static const cli_column nic_columns[] = {
+    { "ID", 3, 0, "NIC_ID", NULL },
+    { "NETWORK", 15, CLI_COL_LEFT, NULL, ncell_network },
+    { "BRIDGE", 12, CLI_COL_LEFT, NULL, ncell_bridge },
+    { "MAC", 17, CLI_COL_LEFT, NULL, ncell_mac },
+};
+
+static const cli_column snapshot_columns[] = {
+    { "ID", 3, 0, "SNAPSHOT_ID", NULL },
+    { "TIME", 15, 0, NULL, scell_time },
+    { "NAME", 20, CLI_COL_LEFT, "NAME", NULL },
+    { "HYPERVISOR_ID", 13, CLI_COL_LEFT, "HYPERVISOR_ID", NULL },
+};
+
+/* A table of the TEMPLATE vectors called vector, when there is one. */
+static void vector_table(const xmlNode *vm, const char *vector, const char *title,
+                         const cli_column *cols, size_t ncols)
+{
+    const xmlNode *tmpl = cli_xml_child(vm, "TEMPLATE");
+    cli_table t;
+
+    if (!tmpl || !cli_xml_child(tmpl, vector))
+        return;
+    cli_sheet_title("%s", title);
+    cli_table_init(&t, cols, ncols);
+    for (const xmlNode *c = tmpl->children; c; c = c->next) {
+        cli_row row = { c, NULL, NULL };
+        if (cli_xml_is(c, vector))
+            cli_table_add_row(&t, &row);
+    }
+    cli_table_print(&t);
+    cli_table_free(&t);
+}
+
 /* MONITORING, once the VM has been sampled: sizes in OpenNebula's units. */
 static void monitoring_section(const xmlNode *vm)
 {
@@ -251,6 +325,10 @@ static void vm_show(const xmlNode *vm)
 
     monitoring_section(vm);
     cli_sheet_permissions(vm);
+    vector_table(vm, "DISK", "VM DISKS", disk_columns, NB_ARRAY_SIZE(disk_columns));
+    vector_table(vm, "NIC", "VM NICS", nic_columns, NB_ARRAY_SIZE(nic_columns));
+    vector_table(vm, "SNAPSHOT", "SNAPSHOTS", snapshot_columns,
+                 NB_ARRAY_SIZE(snapshot_columns));
     history_table(vm);
     cli_sheet_template("USER TEMPLATE", cli_xml_child(vm, "USER_TEMPLATE"));
     cli_sheet_template("VIRTUAL MACHINE TEMPLATE", cli_xml_child(vm, "TEMPLATE"));
@@ -421,6 +499,132 @@ static int vm_recover(cli_ctx *ctx)
     return cli_each_id(ctx, 0, recover_one);
 }
 
+/* ---- hotplug and snapshots ---------------------------------------------------- */
+
+/* The VM of a single-VM command (its first argument), or -1 with the error
+ * printed. */
+static int the_vm(cli_ctx *ctx)
+{
+    int id;
+    return cli_resolve(ctx, &cli_vm_object, ctx->args.pos[0], &id) < 0 ? -1 : id;
+}
+
+/* An id argument (DISK_ID, NIC_ID, SNAP_ID), or -1 with the error printed. */
+static int id_arg(const char *what, const char *arg)
+{
+    int n;
+    if (nb_parse_int(arg, &n) < 0 || n < 0) {
+        cli_error("%s must be a number, got '%s'", what, arg);
+        return -1;
+    }
+    return n;
+}
+
+/* The vector a *-attach command sends: --file's template, else the one the
+ * shortcut option (--size, --bridge) makes: head, then its value quoted. */
+static char *attach_template(cli_ctx *ctx, const char *shortcut, const char *head)
+{
+    const char *file = cli_opt_get(&ctx->args, "file");
+    const char *value = cli_opt_get(&ctx->args, shortcut);
+
+    if (!file == !value) {
+        cli_error("give either --file or --%s", shortcut);
+        return NULL;
+    }
+    return file ? cli_read_input(file) : nb_asprintf("%s\"%s\" ]", head, value);
+}
+
+static int attach_run(cli_ctx *ctx, const char *method, const char *shortcut, const char *head)
+{
+    int vm = the_vm(ctx), rc = -1;
+    char *text;
+
+    if (vm < 0 || !(text = attach_template(ctx, shortcut, head)))
+        return -1;
+    rc = cli_call(ctx->client, NULL, method, "is", vm, text);
+    free(text);
+    return rc;
+}
+
+static const cli_optdef disk_attach_opts[] = {
+    { "file", 0, "FILE", "The DISK = [ ... ] template to attach ('-': stdin)" },
+    { "size", 0, "MB", "Attach a new volatile disk (TYPE = fs) of this size" },
+    { NULL, 0, NULL, NULL },
+};
+
+static int vm_disk_attach(cli_ctx *ctx)
+{
+    return attach_run(ctx, "one.vm.attach", "size", "DISK = [ TYPE = \"fs\", SIZE = ");
+}
+
+static const cli_optdef nic_attach_opts[] = {
+    { "file", 0, "FILE", "The NIC = [ ... ] template to attach ('-': stdin)" },
+    { "bridge", 0, "BRIDGE", "Attach a NIC on this host bridge" },
+    { NULL, 0, NULL, NULL },
+};
+
+static int vm_nic_attach(cli_ctx *ctx)
+{
+    return attach_run(ctx, "one.vm.attachnic", "bridge", "NIC = [ BRIDGE = ");
+}
+
+/* VM ID commands: disk-detach, nic-detach, snapshot-revert, snapshot-delete;
+ * the method is the command's data, the id's name its synopsis' last word. */
+static int vm_id_call(cli_ctx *ctx)
+{
+    const char *what = strrchr(ctx->cmd->synopsis, ' ') + 1;
+    int vm = the_vm(ctx), n = vm < 0 ? -1 : id_arg(what, ctx->args.pos[1]);
+
+    if (n < 0)
+        return -1;
+    return cli_call(ctx->client, NULL, ctx->cmd->data, "ii", vm, n);
+}
+
+static const cli_optdef resize_opts[] = {
+    { "cpu", 0, "N", "New CPU share (1.0 = one core)" },
+    { "vcpu", 0, "N", "New number of virtual CPUs" },
+    { "memory", 0, "MB", "New memory size" },
+    { "enforce", 0, NULL, "Refuse when the host lacks the capacity (always so but for "
+                          "oneadmin's group)" },
+    { NULL, 0, NULL, NULL },
+};
+
+/* one.vm.resize(id, "CPU = .. VCPU = .. MEMORY = ..", enforce) */
+static int vm_resize(cli_ctx *ctx)
+{
+    static const char *const attrs[][2] = { { "cpu", "CPU" }, { "vcpu", "VCPU" },
+                                            { "memory", "MEMORY" } };
+    nb_buf t = NB_BUF_INIT;
+    int vm = the_vm(ctx), rc = -1;
+
+    if (vm < 0)
+        return -1;
+    for (size_t i = 0; i < NB_ARRAY_SIZE(attrs); i++) {
+        const char *v = cli_opt_get(&ctx->args, attrs[i][0]);
+        if (v)
+            nb_buf_addf(&t, "%s = \"%s\"\n", attrs[i][1], v);
+    }
+    if (!t.len)
+        cli_error("resize needs --cpu, --vcpu or --memory");
+    else
+        rc = cli_call(ctx->client, NULL, "one.vm.resize", "isb", vm, t.data,
+                      cli_opt_has(&ctx->args, "enforce"));
+    nb_buf_free(&t);
+    return rc;
+}
+
+/* snapshot-create VM [NAME]: prints the new snapshot's id. */
+static int vm_snapshot_create(cli_ctx *ctx)
+{
+    int vm = the_vm(ctx), id;
+
+    if (vm < 0 || cli_call_int(ctx->client, &id, "one.vm.snapshotcreate", "is", vm,
+                               ctx->args.npos > 1 ? ctx->args.pos[1] : "") < 0)
+        return -1;
+    printf("ID: %d\n", id);
+    return 0;
+}
+
 /* ---- the table -------------------------------------------------------------- */
 
 #define VM_ACTION(verb, act, what, options)                                               \
@@ -461,6 +665,27 @@ static const cli_command vm_commands[] = {
       .help = "Recover VMs stuck in an operation (--success, --failure, --retry, --delete, "
               "--recreate, --delete-db)",
       .min_args = 1, .max_args = -1, .opts = recover_opts, .run = vm_recover },
+    { .name = "disk-attach", .synopsis = "ID|NAME",
+      .help = "Attach a disk (--file TEMPLATE or --size MB for a volatile one)",
+      .min_args = 1, .max_args = 1, .opts = disk_attach_opts, .run = vm_disk_attach },
+    { .name = "disk-detach", .synopsis = "ID|NAME DISK_ID", .help = "Detach a disk",
+      .min_args = 2, .max_args = 2, .run = vm_id_call, .data = "one.vm.detach" },
+    { .name = "nic-attach", .synopsis = "ID|NAME",
+      .help = "Attach a NIC (--file TEMPLATE or --bridge BRIDGE)",
+      .min_args = 1, .max_args = 1, .opts = nic_attach_opts, .run = vm_nic_attach },
+    { .name = "nic-detach", .synopsis = "ID|NAME NIC_ID", .help = "Detach a NIC",
+      .min_args = 2, .max_args = 2, .run = vm_id_call, .data = "one.vm.detachnic" },
+    { .name = "resize", .synopsis = "ID|NAME",
+      .help = "Change CPU, VCPU or MEMORY (--cpu, --vcpu, --memory; --enforce)",
+      .min_args = 1, .max_args = 1, .opts = resize_opts, .run = vm_resize },
+    { .name = "snapshot-create", .synopsis = "ID|NAME [NAME]",
+      .help = "Snapshot a running VM (disks and memory)",
+      .min_args = 1, .max_args = 2, .run = vm_snapshot_create },
+    { .name = "snapshot-revert", .synopsis = "ID|NAME SNAP_ID",
+      .help = "Bring a running VM back to a snapshot",
+      .min_args = 2, .max_args = 2, .run = vm_id_call, .data = "one.vm.snapshotrevert" },
+    { .name = "snapshot-delete", .synopsis = "ID|NAME SNAP_ID", .help = "Delete a snapshot",
+      .min_args = 2, .max_args = 2, .run = vm_id_call, .data = "one.vm.snapshotdelete" },
     { .name = "update", .synopsis = "ID|NAME FILE",
       .help = "Replace (or --append to) the user template from FILE ('-': stdin)",
       .min_args = 2, .max_args = 2, .opts = cli_update_opts, .run = cli_run_update },

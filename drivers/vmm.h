@@ -77,6 +77,17 @@ typedef struct nb_vmm_ops {
                            const char *name, nb_drv_result *r);
 } nb_vmm_ops;
 
+/*
+ * Disk device names, shared by oned (which pins them in the template when
+ * disks are hotplugged) and the drivers (which name disks that have none):
+ * DEV_PREFIX, else "hd" for CD-ROMs (never virtio) and "vd" otherwise,
+ * then the letters of a position as libvirt counts them (a..z, aa, ab...).
+ */
+const char *nb_drv_disk_prefix(const nb_tattr *disk);
+char *nb_drv_disk_name(const char *prefix, size_t idx);
+/* TARGET of the DISK at position idx: its own, else the default name. */
+char *nb_drv_disk_target(const nb_tattr *disk, size_t idx);
+
 /* What a VM looks like on its host. */
 enum nb_drv_vm_state {
     NB_DRV_VM_RUNNING,

@@ -269,6 +269,73 @@ size_t nb_tmpl_remove(nb_tmpl *t, const char *name)
     return hi - lo;
 }
 
+void nb_tmpl_remove_attr(nb_tmpl *t, const nb_tattr *a)
+{
+    size_t i = (size_t)(a - t->attrs);
+
+    attr_free(&t->attrs[i]);
+    memmove(&t->attrs[i], &t->attrs[i + 1], (t->n - i - 1) * sizeof(*t->attrs));
+    t->n--;
+}
+
+nb_tattr *nb_tmpl_find_vector(nb_tmpl *t, const char *vector, const char *sub,
+                              const char *value)
+{
+    for (size_t i = bound(t->attrs, t->n, vector, false);
+         i < t->n && name_cmp(t->attrs[i].name, vector) == 0; i++) {
+        const char *v = t->attrs[i].value ? NULL : nb_tattr_get(&t->attrs[i], sub);
+        if (v && strcmp(v, value) == 0)
+            return &t->attrs[i];
+    }
+    return NULL;
+}
+
+const char *nb_tattr_get(const nb_tattr *v, const char *name)
+{
+    /* Members are few: a scan is enough. */
+    for (size_t i = 0; i < v->npairs; i++)
+        if (name_cmp(v->pairs[i].name, name) == 0)
+            return v->pairs[i].value;
+    return NULL;
+}
+
+void nb_tattr_set(nb_tattr *v, const char *name, const char *value)
+{
+    char *key = upcase_dup(name);
+    size_t pos = 0;
+
+    for (size_t i = 0; i < v->npairs; i++) {
+        int c = strcmp(v->pairs[i].name, key);
+        if (c == 0) {
+            free(v->pairs[i].value);
+            v->pairs[i].value = nb_strdup(value);
+            free(key);
+            return;
+        }
+        if (c < 0)
+            pos = i + 1;
+    }
+    v->pairs = nb_realloc(v->pairs, (v->npairs + 1) * sizeof(*v->pairs));
+    memmove(&v->pairs[pos + 1], &v->pairs[pos], (v->npairs - pos) * sizeof(*v->pairs));
+    v->pairs[pos] = (nb_tpair){ key, nb_strdup(value) };
+    v->npairs++;
+}
+
+void nb_tattr_unset(nb_tattr *v, const char *name)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < v->npairs; i++) {
+        if (name_cmp(v->pairs[i].name, name) == 0) {
+            free(v->pairs[i].name);
+            free(v->pairs[i].value);
+        } else {
+            v->pairs[k++] = v->pairs[i];
+        }
+    }
+    v->npairs = k;
+}
+
 void nb_tmpl_update(nb_tmpl *dst, const nb_tmpl *src, int type)
 {
     if (dst == src)

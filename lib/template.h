@@ -81,6 +81,17 @@ void nb_tmpl_add(nb_tmpl *t, const char *name, const char *value);
 void nb_tmpl_add_vector(nb_tmpl *t, const char *name, const nb_tpair *pairs, size_t n);
 /* Remove every attribute called name; returns how many were removed. */
 size_t nb_tmpl_remove(nb_tmpl *t, const char *name);
+/* Remove attribute a (a pointer into t). */
+void nb_tmpl_remove_attr(nb_tmpl *t, const nb_tattr *a);
+/* The first vector called vector whose member sub equals value, or NULL. */
+nb_tattr *nb_tmpl_find_vector(nb_tmpl *t, const char *vector, const char *sub,
+                              const char *value);
+
+/* Vector members: the first called name (NULL if none); set replaces the
+ * first (or inserts in order); unset removes every one. */
+const char *nb_tattr_get(const nb_tattr *v, const char *name);
+void nb_tattr_set(nb_tattr *v, const char *name, const char *value);
+void nb_tattr_unset(nb_tattr *v, const char *name);
 
 /*
  * OpenNebula's update semantics (`one.<obj>.update`): type 0 replaces dst by

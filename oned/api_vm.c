@@ -9,10 +9,12 @@
 #include <string.h>
 #include "lib/util.h"
 #include "oned/api.h"
+#include "oned/api_vm.h"
 #include "oned/cluster.h"
 #include "oned/datastore.h"
 #include "oned/engine.h"
 #include "oned/host.h"
+#include "oned/hotplug.h"
 #include "oned/quota_model.h"
 #include "oned/tenancy.h"
 #include "oned/vm.h"
@@ -22,17 +24,23 @@
 
 /* ---- creating VMs -------------------------------------------------------- */
 
+int nb_vm_quota_check_change(nb_call *c, int uid, int gid, const nb_tmpl *from_t,
+                             nb_vm_phase from, const nb_tmpl *to_t, nb_vm_phase to)
+{
+    char *why = NULL;
+    if (nb_quota_vm_change(c->txn, uid, gid, from_t, from, to_t, to, true, &why) == 0)
+        return 0;
+    nb_fail(c, NB_E_AUTHORIZATION, -1, "User [%d] : %s", c->uid, why);
+    free(why);
+    return -1;
+}
+
 /* Would uid's and gid's VM quotas take the VM (template t) going from
  * `from` to `to`?  0, or -1 with AUTHORIZATION as OpenNebula words it. */
 static int nb_vm_quota_check(nb_call *c, int uid, int gid, const nb_tmpl *t, nb_vm_phase from,
                              nb_vm_phase to)
 {
-    char *why = NULL;
-    if (nb_quota_vm_move(c->txn, uid, gid, t, from, to, true, &why) == 0)
-        return 0;
-    nb_fail(c, NB_E_AUTHORIZATION, -1, "User [%d] : %s", c->uid, why);
-    free(why);
-    return -1;
+    return nb_vm_quota_check_change(c, uid, gid, t, from, t, to);
 }
 
 /* MEMORY (MB, integer > 0) and CPU (> 0) are what every VM must say. */
@@ -91,6 +99,8 @@ static int nb_vm_create(nb_call *c, const nb_tmpl *t, const char *name, const ch
     o->perms = nb_api_new_perms(c, gid);
     o->name = vm_name;
     nb_vm_split_template(t, &o->tmpl, &vm->user_tmpl);
+    /* Disks and NICs are numbered, disk targets fixed, as OpenNebula does. */
+    nb_hotplug_number(&o->tmpl);
     snprintf(num, sizeof(num), "%d", o->oid);
     nb_tmpl_set(&o->tmpl, "VMID", num);
     if (template_id >= 0) {
@@ -105,7 +115,7 @@ static int nb_vm_create(nb_call *c, const nb_tmpl *t, const char *name, const ch
     return 0;
 }
 
-static int nb_parse_text(nb_call *c, const char *text, nb_tmpl *t)
+int nb_vm_parse_text(nb_call *c, const char *text, nb_tmpl *t)
 {
     char *err = NULL;
     if (nb_tmpl_parse(t, text, strlen(text), &err) == 0)
@@ -121,7 +131,7 @@ static int nb_vm_allocate(nb_call *c)
     nb_tmpl t = NB_TMPL_INIT;
     int ret = -1;
 
-    if (nb_parse_text(c, nb_arg_str(c, 0, ""), &t) == 0)
+    if (nb_vm_parse_text(c, nb_arg_str(c, 0, ""), &t) == 0)
         ret = nb_vm_create(c, &t, NULL, NULL, -1, nb_arg_bool(c, 1, false));
     nb_tmpl_free(&t);
     return ret;
@@ -144,7 +154,7 @@ static int nb_template_instantiate(nb_call *c)
         return nb_fail(c, NB_E_ACTION, c->obj->oid, "Persistent instantiation copies the "
                        "template's images, and this oned has no image support yet.");
     nb_tmpl_copy(&t, &c->obj->tmpl);
-    if (nb_parse_text(c, nb_arg_str(c, 3, ""), &extra) < 0)
+    if (nb_vm_parse_text(c, nb_arg_str(c, 3, ""), &extra) < 0)
         goto cleanup;
     nb_tmpl_update(&t, &extra, 1);
     ret = nb_vm_create(c, &t, nb_arg_str(c, 1, ""), c->obj->name, c->obj->oid,
@@ -164,21 +174,49 @@ static const char *nb_phase_name(nb_vm_phase p)
     return nb_vm_state_name(p.state);
 }
 
+int nb_vm_decide(nb_call *c, enum nb_vm_action a, nb_lcm_move *mv)
+{
+    const nb_vm *cur = nb_vm_cof(c->obj);
+    const nb_vm_history *h = nb_vm_last_history(cur);
+
+    if (nb_lcm_action_hist(cur->phase, h ? h->action : 0, a, mv) < 0)
+        return nb_fail(c, NB_E_ACTION, c->obj->oid, "%s action is not available for state %s.",
+                       nb_vm_action_name(a), nb_phase_name(cur->phase));
+    return 0;
+}
+
 /* Decide and apply action a on the call's VM. */
 static int nb_vm_move(nb_call *c, enum nb_vm_action a, const nb_placement *to)
 {
     const nb_vm *cur = nb_vm_cof(c->obj);
-    const nb_vm_history *h = nb_vm_last_history(cur);
     nb_lcm_move mv;
 
-    if (nb_lcm_action_hist(cur->phase, h ? h->action : 0, a, &mv) < 0)
-        return nb_fail(c, NB_E_ACTION, c->obj->oid, "%s action is not available for state %s.",
-                       nb_vm_action_name(a), nb_phase_name(cur->phase));
+    if (nb_vm_decide(c, a, &mv) < 0)
+        return -1;
     /* Running again (resume, deploy) must fit the RUNNING_* quotas. */
     if (nb_vm_quota_check(c, c->obj->uid, c->obj->gid, &c->obj->tmpl, cur->phase, mv.to) < 0)
         return -1;
     nb_engine_apply(c->txn, nb_vm_of(nb_txn_edit(c->txn, c->obj)), &mv, to, nb_vm_action_code(a));
     nb_reply_int(c, c->obj->oid);
+    return 0;
+}
+
+int nb_vm_host_room(nb_call *c, const nb_object *ho, const nb_tmpl *from, const nb_tmpl *to)
+{
+    const nb_host *h = nb_host_cof(ho);
+    long long cpu0, mem0, cpu1, mem1, need_cpu, need_mem;
+
+    nb_vm_host_demand(from, &cpu0, &mem0);
+    nb_vm_host_demand(to, &cpu1, &mem1);
+    need_cpu = cpu1 - cpu0;
+    need_mem = mem1 - mem0;
+    /* What shrinks always fits, even on an overcommitted host. */
+    if ((need_cpu > 0 && h->share.cpu_usage + need_cpu > h->share.max_cpu) ||
+        (need_mem > 0 && h->share.mem_usage + need_mem > h->share.max_mem))
+        return nb_fail(c, NB_E_ACTION, ho->oid, "Host %d does not have enough capacity: "
+                       "CPU %lld/%lld, MEMORY %lld/%lld KB in use, the VM needs %lld and %lld.",
+                       ho->oid, h->share.cpu_usage, h->share.max_cpu, h->share.mem_usage,
+                       h->share.max_mem, need_cpu, need_mem);
     return 0;
 }
 
@@ -224,20 +262,8 @@ static int nb_vm_placement(nb_call *c, size_t hi, size_t di, size_t ei, bool kee
     if (ds && nb_datastore_cof(ds)->type != NB_DS_SYSTEM)
         return nb_fail(c, NB_E_ACTION, ds->oid, "Datastore %d is not a system datastore.",
                        ds->oid);
-    if (nb_arg_bool(c, ei, false)) {
-        const char *cpu = nb_tmpl_get(&c->obj->tmpl, "CPU");
-        const char *mem = nb_tmpl_get(&c->obj->tmpl, "MEMORY");
-        long long need_cpu = cpu ? (long long)(strtod(cpu, NULL) * 100.0 + 0.5) : 0;
-        long long need_mem = 0;
-        if (mem)
-            nb_parse_ll(mem, &need_mem);
-        if (h->share.cpu_usage + need_cpu > h->share.max_cpu ||
-            h->share.mem_usage + need_mem * 1024 > h->share.max_mem)
-            return nb_fail(c, NB_E_ACTION, ho->oid, "Host %d does not have enough capacity: "
-                           "CPU %lld/%lld, MEMORY %lld/%lld KB in use, the VM needs %lld and %lld.",
-                           ho->oid, h->share.cpu_usage, h->share.max_cpu, h->share.mem_usage,
-                           h->share.max_mem, need_cpu, need_mem * 1024);
-    }
+    if (nb_arg_bool(c, ei, false))
+        return nb_vm_host_room(c, ho, NULL, &c->obj->tmpl);
     return 0;
 }
 
@@ -305,7 +331,7 @@ static int nb_vm_update(nb_call *c)
 
     if (type != 0 && type != 1)
         return nb_fail(c, NB_E_RPC_API, c->obj->oid, "Wrong update type");
-    if (nb_parse_text(c, nb_arg_str(c, 1, ""), &t) < 0)
+    if (nb_vm_parse_text(c, nb_arg_str(c, 1, ""), &t) < 0)
         goto cleanup;
     nb_tmpl_update(&vm->user_tmpl, &t, type);
     nb_reply_int(c, c->obj->oid);

@@ -148,6 +148,7 @@ extern const nb_method nb_api_dedicate_methods[];
 extern const nb_method nb_api_host_methods[];
 extern const nb_method nb_api_datastore_methods[];
 extern const nb_method nb_api_vm_methods[];
+extern const nb_method nb_api_vm_hotplug_methods[];
 extern const nb_method nb_api_quota_methods[];
 extern const nb_method nb_api_template_methods[];
 extern const nb_method nb_api_acct_methods[];

@@ -14,6 +14,7 @@
 #include "oned/cluster.h"
 #include "oned/datastore.h"
 #include "oned/host.h"
+#include "oned/hotplug.h"
 #include "oned/monitoring.h"
 #include "oned/quota_model.h"
 #include "oned/tenancy.h"
@@ -46,19 +47,6 @@ struct nb_engine {
 
 /* ---- capacity and history ------------------------------------------------ */
 
-/* What the VM takes from its host: CPU in percent of a core, memory in KB. */
-static void nb_vm_demand(const nb_vm *vm, long long *cpu, long long *mem_kb)
-{
-    const char *c = nb_tmpl_get(&vm->o.tmpl, "CPU");
-    const char *m = nb_tmpl_get(&vm->o.tmpl, "MEMORY");
-    long long mb = 0;
-
-    *cpu = c ? (long long)(strtod(c, NULL) * 100.0 + 0.5) : 0;
-    if (m)
-        nb_parse_ll(m, &mb);
-    *mem_kb = mb * 1024;
-}
-
 /* Take (sign 1) or give back (-1) the VM's capacity on host hid. */
 static void nb_host_charge(nb_txn *t, const nb_vm *vm, int hid, int sign)
 {
@@ -68,7 +56,7 @@ static void nb_host_charge(nb_txn *t, const nb_vm *vm, int hid, int sign)
 
     if (!o)
         return;     /* the host was deleted under a VM it had: nothing to free */
-    nb_vm_demand(vm, &cpu, &mem);
+    nb_vm_host_demand(&vm->o.tmpl, &cpu, &mem);
     h = nb_host_of(nb_txn_edit(t, o));
     h->share.cpu_usage += sign * cpu;
     h->share.mem_usage += sign * mem;
@@ -77,6 +65,22 @@ static void nb_host_charge(nb_txn *t, const nb_vm *vm, int hid, int sign)
         nb_ids_add(&h->vms, &h->nvms, vm->o.oid);
     else
         nb_ids_del(&h->vms, &h->nvms, vm->o.oid);
+}
+
+void nb_engine_retemplate(nb_txn *t, nb_vm *vm, nb_tmpl *tmpl)
+{
+    nb_quota_vm_change(t, vm->o.uid, vm->o.gid, &vm->o.tmpl, vm->phase, tmpl, vm->phase, false,
+                       NULL);
+    /* Open records hold the VM's capacity on their host. */
+    for (size_t i = 0; i < vm->nhistory; i++)
+        if (!vm->history[i].etime)
+            nb_host_charge(t, vm, vm->history[i].hid, -1);
+    nb_tmpl_free(&vm->o.tmpl);
+    vm->o.tmpl = *tmpl;
+    nb_tmpl_init(tmpl);
+    for (size_t i = 0; i < vm->nhistory; i++)
+        if (!vm->history[i].etime)
+            nb_host_charge(t, vm, vm->history[i].hid, 1);
 }
 
 /* Disks on their way to the host (PROLOG*) or back (EPILOG*): HISTORY's
@@ -237,6 +241,7 @@ void nb_engine_apply(nb_txn *t, nb_vm *vm, const nb_lcm_move *mv, const nb_place
 
 /* What a step needs, copied under the read lock. */
 typedef struct nb_step_input {
+    nb_vm_phase phase;
     char *vm_mad;
     int action;                 /* ACTION of the newest record */
     char *deploy_id;
@@ -286,6 +291,7 @@ static int nb_step_snapshot(nb_engine *e, const nb_step_job *j, nb_step_input *i
     o = nb_pool_get(nb_model_cpool(e->m, &nb_vm_kind), j->vm);
     if (!o || (vm = nb_vm_cof(o))->pending != j->step || !(h = nb_vm_last_history(vm)))
         goto cleanup;
+    in->phase = vm->phase;
     in->vm_mad = nb_strdup(h->vm_mad);
     in->action = h->action;
     in->deploy_id = nb_strdup(vm->deploy_id);
@@ -342,6 +348,38 @@ static bool nb_step_is_transfer(enum nb_vm_step s)
            s == NB_STEP_EPILOG_UNDEPLOY;
 }
 
+/* A disk, NIC or snapshot step: the driver call with the vector the step
+ * works on (a snapshot by its HYPERVISOR_ID). */
+static int nb_step_hotplug(const nb_vmm_ops *ops, void *ctx, enum nb_vm_step step,
+                           const nb_drv_host *h, const nb_drv_vm *vm, nb_drv_result *r)
+{
+    const nb_tattr *subject = nb_hotplug_subject(vm->tmpl, step);
+    int (*dev)(void *, const nb_drv_host *, const nb_drv_vm *, const nb_tattr *,
+               nb_drv_result *) = NULL;
+    int (*snap)(void *, const nb_drv_host *, const nb_drv_vm *, const char *,
+                nb_drv_result *) = NULL;
+
+    switch (step) {
+    case NB_STEP_ATTACH_DISK: dev = ops->attach_disk; break;
+    case NB_STEP_DETACH_DISK: dev = ops->detach_disk; break;
+    case NB_STEP_ATTACH_NIC: dev = ops->attach_nic; break;
+    case NB_STEP_DETACH_NIC: dev = ops->detach_nic; break;
+    case NB_STEP_SNAPSHOT_CREATE: snap = ops->snapshot_create; break;
+    case NB_STEP_SNAPSHOT_REVERT: snap = ops->snapshot_revert; break;
+    default: snap = ops->snapshot_delete; break;
+    }
+    if (!subject) {
+        r->error = nb_strdup("The VM template lost the device of this operation");
+        return -1;
+    }
+    if (!dev && !snap) {
+        r->error = nb_strdup("The virtualization driver does not support this operation");
+        return -1;
+    }
+    return dev ? dev(ctx, h, vm, subject, r)
+               : snap(ctx, h, vm, nb_tattr_get(subject, "HYPERVISOR_ID") ?: "", r);
+}
+
 /* Call the driver for the step: 0, or -1 with r->error. */
 static int nb_step_call(nb_engine *e, const nb_step_job *j, const nb_step_input *in,
                         nb_drv_result *r)
@@ -356,8 +394,9 @@ static int nb_step_call(nb_engine *e, const nb_step_job *j, const nb_step_input 
 
     /* Disks move with the storage drivers (TM_MAD); until a datastore has
      * one, the system datastore is shared with the hosts and there is
-     * nothing to transfer. */
-    if (nb_step_is_transfer(j->step))
+     * nothing to transfer.  A powered-off VM's domain is re-created from
+     * its template at resume: a hotplug there only changes the template. */
+    if (nb_step_is_transfer(j->step) || nb_lcm_is_cold_hotplug(in->phase))
         return 0;
     if (!ops) {
         r->error = nb_asprintf("No virtualization driver \"%s\" in this oned", in->vm_mad);
@@ -369,6 +408,8 @@ static int nb_step_call(nb_engine *e, const nb_step_job *j, const nb_step_input 
         /* The VM's newest record is the target, the one before the source. */
         return ops->migrate(ctx, &from, &host, &vm, r);
     }
+    if (nb_hotplug_step(j->step) && j->step != NB_STEP_RESIZE)
+        return nb_step_hotplug(ops, ctx, j->step, &host, &vm, r);
     if (!(fn = nb_step_vmm_fn(ops, j->step)))
         goto unsupported;
     return fn(ctx, &host, &vm, r);
@@ -405,6 +446,12 @@ static void nb_engine_run_step(void *arg)
         goto cleanup;
     }
     vm = nb_vm_of(nb_txn_edit(t, o));
+    if (nb_hotplug_step(j->step)) {
+        nb_tmpl done;
+        nb_tmpl_copy(&done, &vm->o.tmpl);
+        nb_hotplug_finish(&done, j->step, ok);
+        nb_engine_retemplate(t, vm, &done);
+    }
     if (ok && r.deploy_id) {
         free(vm->deploy_id);
         vm->deploy_id = nb_strdup(r.deploy_id);

@@ -49,4 +49,9 @@ typedef struct nb_placement {
 void nb_engine_apply(nb_txn *t, nb_vm *vm, const nb_lcm_move *mv,
                      const nb_placement *to, int action);
 
+/* Give vm (being edited in t) the template tmpl, whose content moves in
+ * (tmpl is left empty): its owner's quotas and the capacity it holds on its
+ * host follow the difference (resize, hotplugged disks). */
+void nb_engine_retemplate(nb_txn *t, nb_vm *vm, nb_tmpl *tmpl);
+
 #endif

@@ -179,6 +179,13 @@ static bool phase_exists(nb_vm_phase p)
     return p.lcm == NB_LCM_INIT && nb_vm_state_name(p.state) != NULL;
 }
 
+bool nb_lcm_is_cold_hotplug(nb_vm_phase p)
+{
+    return p.state == NB_VM_ACTIVE && (p.lcm == NB_LCM_HOTPLUG_PROLOG_POWEROFF ||
+                                       p.lcm == NB_LCM_HOTPLUG_EPILOG_POWEROFF ||
+                                       p.lcm == NB_LCM_HOTPLUG_NIC_POWEROFF);
+}
+
 const char *nb_vm_phase_short(nb_vm_phase p)
 {
     if (!phase_exists(p))

@@ -174,6 +174,10 @@ enum nb_vm_seen {
  * `from` is not a phase that exists or `seen` is out of range. */
 int nb_lcm_observed(nb_vm_phase from, enum nb_vm_seen seen, nb_lcm_move *mv);
 
+/* A powered-off VM whose disks or NICs change cold (HOTPLUG_*_POWEROFF):
+ * only its template changes, and it does not run meanwhile. */
+bool nb_lcm_is_cold_hotplug(nb_vm_phase p);
+
 /* Names: "ACTIVE", "RUNNING" (NULL for numbers without one); short forms
  * as `onevm list` prints them ("runn", "poff", ...). */
 const char *nb_vm_state_name(int state);

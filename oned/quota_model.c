@@ -71,6 +71,8 @@ void nb_xml_default_quotas(nb_buf *b, const char *name, const nb_vm_quota *defau
 
 static bool nb_phase_runs(nb_vm_phase p)
 {
+    if (nb_lcm_is_cold_hotplug(p))
+        return false;
     return p.state == NB_VM_PENDING || p.state == NB_VM_HOLD || p.state == NB_VM_ACTIVE ||
            p.state == NB_VM_CLONING;
 }
@@ -122,11 +124,17 @@ static int nb_quota_holder(nb_txn *t, const nb_kind *k, int id, const double del
 int nb_quota_vm_move(nb_txn *t, int uid, int gid, const nb_tmpl *vm_tmpl, nb_vm_phase from,
                      nb_vm_phase to, bool check, char **why)
 {
+    return nb_quota_vm_change(t, uid, gid, vm_tmpl, from, vm_tmpl, to, check, why);
+}
+
+int nb_quota_vm_change(nb_txn *t, int uid, int gid, const nb_tmpl *from_tmpl, nb_vm_phase from,
+                       const nb_tmpl *to_tmpl, nb_vm_phase to, bool check, char **why)
+{
     double before[NB_VMQ_COUNT], after[NB_VMQ_COUNT], delta[NB_VMQ_COUNT];
     bool any = false;
 
-    nb_phase_demand(vm_tmpl, from, before);
-    nb_phase_demand(vm_tmpl, to, after);
+    nb_phase_demand(from_tmpl, from, before);
+    nb_phase_demand(to_tmpl, to, after);
     for (int m = 0; m < NB_VMQ_COUNT; m++) {
         delta[m] = after[m] - before[m];
         any |= delta[m] != 0;

@@ -42,5 +42,9 @@ void nb_xml_default_quotas(nb_buf *b, const char *name, const nb_vm_quota *defau
  */
 int nb_quota_vm_move(nb_txn *t, int uid, int gid, const nb_tmpl *vm_tmpl, nb_vm_phase from,
                      nb_vm_phase to, bool check, char **why);
+/* The same when the template changes too (resize, hotplugged disks): the
+ * VM's charge as from_tmpl in `from` becomes its charge as to_tmpl in `to`. */
+int nb_quota_vm_change(nb_txn *t, int uid, int gid, const nb_tmpl *from_tmpl, nb_vm_phase from,
+                       const nb_tmpl *to_tmpl, nb_vm_phase to, bool check, char **why);
 
 #endif

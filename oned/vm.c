@@ -1222,3 +1222,15 @@ void nb_vm_split_template(const nb_tmpl *in, nb_tmpl *tmpl, nb_tmpl *user)
             nb_tmpl_add_vector(to, a->name, a->pairs, a->npairs);
     }
 }
+
+void nb_vm_host_demand(const nb_tmpl *t, long long *cpu, long long *mem_kb)
+{
+    const char *c = t ? nb_tmpl_get(t, "CPU") : NULL;
+    const char *m = t ? nb_tmpl_get(t, "MEMORY") : NULL;
+    long long mb = 0;
+
+    *cpu = c ? (long long)(strtod(c, NULL) * 100.0 + 0.5) : 0;
+    if (m)
+        nb_parse_ll(m, &mb);
+    *mem_kb = mb * 1024;
+}

@@ -68,6 +68,9 @@ nb_vm_history *nb_vm_open_history(nb_vm *vm, int hid, int cid, int ds_id, const 
  * copy is the VM as it was when the record was last written; this one is
  * the VM as it is now.) */
 void nb_vm_history_acct_to_xml(const nb_vm *vm, size_t i, nb_buf *b, const nb_model *m);
+/* What a VM of template t takes from its host: CPU in percent of a core,
+ * memory in KB (both 0 for NULL). */
+void nb_vm_host_demand(const nb_tmpl *t, long long *cpu, long long *mem_kb);
 
 /* Split an allocation template into TEMPLATE (attributes oned interprets)
  * and USER_TEMPLATE (everything else), as OpenNebula does.  Attributes are

@@ -85,7 +85,7 @@ declare -A fuzz_sources=(
     [xmlrpc]="lib/xmlrpc.c lib/buf.c lib/util.c"
     [template]="lib/template.c lib/buf.c lib/util.c"
     [acl]="acl/rule_text.c acl/rule.c acl/perm.c lib/buf.c lib/util.c"
-    [domain]="drivers/libvirt/domain.c lib/template.c lib/buf.c lib/util.c"
+    [domain]="drivers/libvirt/domain.c drivers/vmm.c lib/template.c lib/buf.c lib/util.c"
 )
 fuzz_ok=0; fuzz_bad=0
 for t in xmlrpc template acl domain; do

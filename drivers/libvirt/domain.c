@@ -124,6 +124,22 @@ static void el_close(nb_buf *b, int depth, const char *name)
     nb_buf_addf(b, "%*s</%s>\n", depth * 2, "", name);
 }
 
+/* End generation g that started at out[start]: 0, or -1 with *err (err may
+ * be NULL) and out as it was, no half document. */
+static int gen_finish(gen *g, nb_buf *out, size_t start, char **err)
+{
+    if (!g->err)
+        return 0;
+    out->len = start;
+    if (out->data)
+        out->data[start] = '\0';
+    if (err)
+        *err = g->err;
+    else
+        free(g->err);
+    return -1;
+}
+
 /* ---- template access ------------------------------------------------------ */
 
 /* The vectors called name (upper-case) one after the other: NULL gives the
@@ -259,22 +275,6 @@ static long long disk_id(const nb_tattr *d, size_t idx)
     return s && nb_parse_ll(s, &id) == 0 ? id : (long long)idx;
 }
 
-/* prefix + the letters of disk idx as libvirt counts them: a..z, aa, ab... */
-static char *disk_target(const char *prefix, size_t idx)
-{
-    char letters[16];
-    size_t n = sizeof(letters) - 1;
-
-    letters[n] = '\0';
-    for (;;) {
-        letters[--n] = (char)('a' + idx % 26);
-        if (idx < 26)
-            break;
-        idx = idx / 26 - 1;
-    }
-    return nb_asprintf("%s%s", prefix, letters + n);
-}
-
 static const char *disk_bus_of(const char *target, bool q35)
 {
     for (size_t i = 0; i < NB_ARRAY_SIZE(disk_buses); i++) {
@@ -320,11 +320,9 @@ static const char *write_disk(gen *g, const nb_tattr *d, size_t idx, bool q35)
 {
     const struct disk_kind *k = disk_kind_of(d);
     const char *src = get_either(d, "SOURCE", "PATH");
-    const char *prefix = get(d, "DEV_PREFIX");
     const char *format = get_either(d, "DRIVER", "FORMAT");
-    const char *target = get(d, "TARGET");
     const char *bus;
-    char *made = NULL;
+    char *target;
 
     /* A file CD-ROM drive may be empty (no media); anything else needs
      * its image. */
@@ -332,14 +330,11 @@ static const char *write_disk(gen *g, const nb_tattr *d, size_t idx, bool q35)
         fail(g, "DISK/SOURCE: missing in DISK %zu", idx);
         return NULL;
     }
-    /* CD-ROMs cannot be virtio, and images are raw whatever the
-     * datastore's DRIVER says (OpenNebula forces raw too). */
-    if (!prefix)
-        prefix = is_cdrom(k) ? "hd" : "vd";
+    /* CD-ROM images are raw whatever the datastore's DRIVER says
+     * (OpenNebula forces raw too). */
     if (is_cdrom(k))
         format = "raw";
-    if (!target)
-        target = made = disk_target(prefix, idx);
+    target = nb_drv_disk_target(d, idx);
     bus = disk_bus_of(target, q35);
 
     el_open(g->b, 2, "disk", ATTRS({ "type", k->xml_type }, { "device", k->device }));
@@ -354,7 +349,7 @@ static const char *write_disk(gen *g, const nb_tattr *d, size_t idx, bool q35)
     if (yes(d, "READONLY"))
         el(g->b, 3, "readonly", NULL, NO_ATTRS);
     el_close(g->b, 2, "disk");
-    free(made);
+    free(target);
     return bus;
 }
 
@@ -636,14 +631,16 @@ int nb_domain_xml(const nb_drv_vm *vm, const nb_domain_opts *opts, nb_buf *out, 
     const char *machine = get(os, "MACHINE");
     gen g = { .b = out, .err = NULL };
     size_t start = out->len;
-    long long memory, vcpu, shares;
-    char name[32], num[24];
-    int ret = -1;
+    long long memory, vcpu, vcpu_max, shares;
+    char name[32], num[24], cur[24];
 
     if (!opts)
         opts = &defaults;
     memory = positive(&g, t, "MEMORY", 0, LLONG_MAX / 1024);
     vcpu = positive(&g, t, "VCPU", 1, INT_MAX);
+    vcpu_max = positive(&g, t, "VCPU_MAX", vcpu, INT_MAX);
+    if (!g.err && vcpu_max < vcpu)
+        fail(&g, "VCPU_MAX: less than VCPU");
     shares = cpu_shares(&g, t);
     if (g.err)
         goto cleanup;
@@ -653,8 +650,10 @@ int nb_domain_xml(const nb_drv_vm *vm, const nb_domain_opts *opts, nb_buf *out, 
     el(out, 1, "name", vm->deploy_id && *vm->deploy_id ? vm->deploy_id : name, NO_ATTRS);
     snprintf(num, sizeof(num), "%lld", memory * 1024);
     el(out, 1, "memory", num, ATTRS({ "unit", "KiB" }));
-    snprintf(num, sizeof(num), "%lld", vcpu);
-    el(out, 1, "vcpu", num, NO_ATTRS);
+    /* VCPU_MAX makes room for vCPU hotplug: that many exist, VCPU online. */
+    snprintf(num, sizeof(num), "%lld", vcpu_max);
+    snprintf(cur, sizeof(cur), "%lld", vcpu);
+    el(out, 1, "vcpu", num, ATTRS({ "current", vcpu_max > vcpu ? cur : NULL }));
     if (shares) {
         snprintf(num, sizeof(num), "%lld", shares);
         el_open(out, 1, "cputune", NO_ATTRS);
@@ -672,19 +671,36 @@ int nb_domain_xml(const nb_drv_vm *vm, const nb_domain_opts *opts, nb_buf *out, 
     write_devices(&g, vm, opts, machine && strstr(machine, "q35"));
     write_raw(&g, t);
     el_close(out, 0, "domain");
-    if (!g.err)
-        ret = 0;
-
  cleanup:
-    if (ret < 0) {
-        /* Leave out as it was: no half document. */
-        out->len = start;
-        if (out->data)
-            out->data[start] = '\0';
-        if (err)
-            *err = g.err;
-        else
-            free(g.err);
-    }
-    return ret;
+    return gen_finish(&g, out, start, err);
+}
+
+/* ---- single devices, for hotplug ------------------------------------------ */
+
+static bool is_q35(const nb_tmpl *t)
+{
+    const char *machine = get(next_vec(t, "OS", NULL), "MACHINE");
+    return machine && strstr(machine, "q35");
+}
+
+int nb_domain_disk_xml(const nb_drv_vm *vm, const nb_tattr *disk, nb_buf *out, char **err)
+{
+    gen g = { .b = out, .err = NULL };
+    size_t start = out->len, idx = 0;
+
+    for (const nb_tattr *d = next_vec(vm->tmpl, "DISK", NULL); d && d != disk;
+         d = next_vec(vm->tmpl, "DISK", d))
+        idx++;
+    write_disk(&g, disk, idx, is_q35(vm->tmpl));
+    return gen_finish(&g, out, start, err);
+}
+
+void nb_domain_nic_xml(const nb_drv_vm *vm, const nb_tattr *nic, nb_buf *out)
+{
+    size_t idx = 0;
+
+    for (const nb_tattr *n = next_vec(vm->tmpl, "NIC", NULL); n && n != nic;
+         n = next_vec(vm->tmpl, "NIC", n))
+        idx++;
+    write_nic(out, vm, nic, idx);
 }

@@ -30,4 +30,13 @@ typedef struct nb_domain_opts {
  */
 int nb_domain_xml(const nb_drv_vm *vm, const nb_domain_opts *opts, nb_buf *out, char **err);
 
+/*
+ * One device for hotplug, written exactly as nb_domain_xml writes it in
+ * <devices>: the <disk> of DISK vector disk, or the <interface> of NIC
+ * vector nic (both pointers into vm->tmpl, whose other vectors give their
+ * position).  The disk may fail as nb_domain_xml does (no SOURCE).
+ */
+int nb_domain_disk_xml(const nb_drv_vm *vm, const nb_tattr *disk, nb_buf *out, char **err);
+void nb_domain_nic_xml(const nb_drv_vm *vm, const nb_tattr *nic, nb_buf *out);
+
 #endif

@@ -58,6 +58,7 @@
  */
 #define NB_LOG_MODULE "KVM"
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -82,6 +83,7 @@
 #define LV_SHUTDOWN_TIMEOUT_S 120
 #define LV_POLL_NS (100 * 1000000LL)            /* shutdown: state checked every 100 ms */
 #define LV_SHUTDOWN_RESEND_NS (5 * 1000000000LL)
+#define LV_DETACH_TIMEOUT_S 20                  /* the guest has this long to let a device go */
 #define LV_BACKOFF_MIN_NS 1000000000LL          /* 1 s, doubling ... */
 #define LV_BACKOFF_MAX_NS (60 * 1000000000LL)   /* ... up to 60 s */
 #define LV_KEEPALIVE_S 5                        /* a dead peer is noticed in 5 * (3 + 1) s */
@@ -561,6 +563,51 @@ static void lv_with_defaults(const lv_conf *c, const nb_tmpl *vm_tmpl, nb_tmpl *
     free(pairs);
 }
 
+/* A volatile DISK (TYPE fs or swap, no SOURCE) is a sparse raw file
+ * VM_DIR/disk.<DISK_ID> of SIZE MB, as OpenNebula names them, which disk's
+ * SOURCE then names; `make` creates it (one that exists is kept: a
+ * redeploy).  Other disks are left alone.  0, or -1 with r->error. */
+static int lv_volatile_file(const char *op, const lv_conf *c, const nb_drv_host *h,
+                            const nb_drv_vm *vm, nb_tattr *disk, bool make, nb_drv_result *r)
+{
+    const char *src = nb_tattr_get(disk, "SOURCE"), *path = nb_tattr_get(disk, "PATH");
+    const char *type = nb_tattr_get(disk, "TYPE"), *size = nb_tattr_get(disk, "SIZE");
+    char *uri = NULL, *file = NULL;
+    long long mb = 0;
+    int fd = -1, ret = -1;
+
+    if ((src && *src) || (path && *path) || !type ||
+        (!nb_strcaseeq(type, "fs") && !nb_strcaseeq(type, "swap"))) {
+        ret = 0;
+        goto cleanup;
+    }
+    uri = lv_uri(c, h);
+    file = nb_asprintf("%s/disk.%s", vm->vm_dir, nb_tattr_get(disk, "DISK_ID") ?: "0");
+    if (!make)
+        goto named;
+    if (!lv_uri_is_local(uri)) {
+        r->error = nb_asprintf("kvm: %s: volatile disks are only made on hosts local to "
+                               "oned; give the disk a SOURCE on %s", op, h->name);
+        goto cleanup;
+    }
+    if (!size || nb_parse_ll(size, &mb) < 0 || mb <= 0 || nb_mkdir_p(vm->vm_dir, 0755) < 0 ||
+        (fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
+        ftruncate(fd, (off_t)mb * 1024 * 1024) < 0) {
+        r->error = nb_asprintf("kvm: %s: cannot make the volatile disk %s: %s", op, file,
+                               size ? strerror(errno) : "no SIZE");
+        goto cleanup;
+    }
+ named:
+    nb_tattr_set(disk, "SOURCE", file);
+    ret = 0;
+ cleanup:
+    if (fd >= 0)
+        close(fd);
+    free(file);
+    free(uri);
+    return ret;
+}
+
 static int lv_deploy(void *drv, const nb_drv_host *h, const nb_drv_vm *vm, nb_drv_result *r)
 {
     const lv_conf *c = drv;
@@ -593,6 +640,10 @@ static int lv_deploy(void *drv, const nb_drv_host *h, const nb_drv_vm *vm, nb_dr
         goto cleanup;
     }
     lv_with_defaults(c, vm->tmpl, &tmpl);
+    for (size_t i = 0; i < tmpl.n; i++)
+        if (!tmpl.attrs[i].value && nb_streq(tmpl.attrs[i].name, "DISK") &&
+            lv_volatile_file("deploy", c, h, vm, &tmpl.attrs[i], true, r) < 0)
+            goto cleanup;
     full.tmpl = &tmpl;
     if (nb_domain_xml(&full, &opts, &xml, &err) < 0) {
         r->error = nb_asprintf("kvm: deploy %s: %s", o.name, err);
@@ -838,6 +889,235 @@ static int lv_migrate(void *drv, const nb_drv_host *h, const nb_drv_host *to,
     return ret;
 }
 
+/* --- hotplug ------------------------------------------------------------------------ */
+
+/* The running domain of a hotplug operation: 0, or -1 with r->error. */
+static int lv_op_running(lv_op *o, const char *op, void *drv, const nb_drv_host *h,
+                         const nb_drv_vm *vm, nb_drv_result *r)
+{
+    if (lv_op_begin(o, op, drv, h, vm, r) < 0)
+        return -1;
+    if (!o->dom || !lv_active(o->dom)) {
+        r->error = nb_asprintf("kvm: %s %s: the domain is not running on host %s", op, o->name,
+                               h->name);
+        return -1;
+    }
+    return 0;
+}
+
+/* What tells the device apart in the live domain XML: the disk's target
+ * or the interface's MAC, as libvirt writes them. */
+static char *lv_device_key(bool disk, const nb_tattr *dev)
+{
+    if (disk)
+        return nb_asprintf("<target dev='%s'", nb_tattr_get(dev, "TARGET") ?: "");
+    return nb_asprintf("<mac address='%s'/>", nb_tattr_get(dev, "MAC") ?: "");
+}
+
+/* libvirt returns from a detach once the guest was asked; the device is gone
+ * when the guest let it go (an ACPI eject for PCI devices).  Poll the live
+ * XML until then. */
+static int lv_wait_gone(lv_op *o, const lv_conf *c, const nb_drv_host *h, const char *key,
+                        nb_drv_result *r)
+{
+    long long timeout = lv_seconds(c, h, "DETACH_TIMEOUT", LV_DETACH_TIMEOUT_S);
+    uint64_t start = nb_mono_ns();
+
+    for (;;) {
+        char *xml = virDomainGetXMLDesc(o->dom, 0);
+        bool present = !xml || strstr(xml, key);
+        free(xml);
+        if (!present)
+            return 0;
+        if (nb_mono_ns() - start >= (uint64_t)timeout * 1000000000ull) {
+            r->error = nb_asprintf("kvm: %s %s: the guest did not release the device within "
+                                   "%lld s", o->op, o->name, timeout);
+            return -1;
+        }
+        lv_sleep_ns(LV_POLL_NS);
+    }
+}
+
+/* Attach or detach one DISK or NIC vector, live. */
+static int lv_hotplug(const char *op, bool attach, bool disk, void *drv, const nb_drv_host *h,
+                      const nb_drv_vm *vm, const nb_tattr *dev, nb_drv_result *r)
+{
+    const lv_conf *c = drv;
+    nb_tmpl one = NB_TMPL_INIT;
+    nb_buf xml = NB_BUF_INIT;
+    char *err = NULL, *key = lv_device_key(disk, dev);
+    lv_op o;
+    int ret = -1, rc;
+
+    if (lv_op_running(&o, op, drv, h, vm, r) < 0)
+        goto cleanup;
+    if (disk) {
+        /* A detach names the device as the attach did. */
+        nb_tmpl_add_vector(&one, "DISK", dev->pairs, dev->npairs);
+        if (lv_volatile_file(op, c, h, vm, &one.attrs[0], attach, r) < 0)
+            goto cleanup;
+        if (nb_domain_disk_xml(vm, &one.attrs[0], &xml, &err) < 0) {
+            r->error = nb_asprintf("kvm: %s %s: %s", op, o.name, err);
+            goto cleanup;
+        }
+    } else {
+        nb_domain_nic_xml(vm, dev, &xml);
+    }
+    rc = attach ? virDomainAttachDeviceFlags(o.dom, xml.data, VIR_DOMAIN_AFFECT_LIVE)
+                : virDomainDetachDeviceFlags(o.dom, xml.data, VIR_DOMAIN_AFFECT_LIVE);
+    if (rc < 0) {
+        lv_op_fail(&o, r);
+        goto cleanup;
+    }
+    if (!attach && lv_wait_gone(&o, c, h, key, r) < 0)
+        goto cleanup;
+    ret = 0;
+ cleanup:
+    lv_op_end(&o);
+    nb_tmpl_free(&one);
+    nb_buf_free(&xml);
+    free(key);
+    free(err);
+    return ret;
+}
+
+static int lv_attach_disk(void *drv, const nb_drv_host *h, const nb_drv_vm *vm,
+                          const nb_tattr *disk, nb_drv_result *r)
+{
+    return lv_hotplug("attach_disk", true, true, drv, h, vm, disk, r);
+}
+
+static int lv_detach_disk(void *drv, const nb_drv_host *h, const nb_drv_vm *vm,
+                          const nb_tattr *disk, nb_drv_result *r)
+{
+    return lv_hotplug("detach_disk", false, true, drv, h, vm, disk, r);
+}
+
+static int lv_attach_nic(void *drv, const nb_drv_host *h, const nb_drv_vm *vm,
+                         const nb_tattr *nic, nb_drv_result *r)
+{
+    return lv_hotplug("attach_nic", true, false, drv, h, vm, nic, r);
+}
+
+static int lv_detach_nic(void *drv, const nb_drv_host *h, const nb_drv_vm *vm,
+                         const nb_tattr *nic, nb_drv_result *r)
+{
+    return lv_hotplug("detach_nic", false, false, drv, h, vm, nic, r);
+}
+
+/* Live resize: the guest's online vCPUs (up to VCPU_MAX, which the domain
+ * was made with).  Memory does not change live: hotplugging it needs NUMA
+ * cells and DIMM slots, which oned refuses before asking. */
+static int lv_resize(void *drv, const nb_drv_host *h, const nb_drv_vm *vm, nb_drv_result *r)
+{
+    long long vcpu = 1;
+    lv_op o;
+    int ret = -1;
+
+    nb_parse_ll(nb_tmpl_get(vm->tmpl, "VCPU") ?: "1", &vcpu);
+    if (lv_op_running(&o, "resize", drv, h, vm, r) < 0)
+        goto cleanup;
+    if (virDomainSetVcpusFlags(o.dom, (unsigned)vcpu, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        lv_op_fail(&o, r);
+        goto cleanup;
+    }
+    ret = 0;
+ cleanup:
+    lv_op_end(&o);
+    return ret;
+}
+
+/* System snapshots are libvirt's internal checkpoints (disks and memory in
+ * the qcow2 files): every disk must be qcow2, which oned says before libvirt
+ * gives a less helpful error. */
+static int lv_snapshot_disks(const lv_op *o, const nb_drv_vm *vm, nb_drv_result *r)
+{
+    const nb_tattr *d = nb_tmpl_find(vm->tmpl, "DISK");
+
+    for (; d && d < vm->tmpl->attrs + vm->tmpl->n && nb_streq(d->name, "DISK"); d++) {
+        const char *fmt = nb_tattr_get(d, "DRIVER");
+        if (!fmt || !*fmt)
+            fmt = nb_tattr_get(d, "FORMAT");
+        if (d->value || (fmt && nb_strcaseeq(fmt, "qcow2")))
+            continue;
+        r->error = nb_asprintf("kvm: snapshot of %s: DISK %s (%s) is %s, and system snapshots "
+                               "need every disk in qcow2 (DRIVER = qcow2)", o->name,
+                               nb_tattr_get(d, "DISK_ID") ?: "?",
+                               nb_tattr_get(d, "TARGET") ?: "?", fmt && *fmt ? fmt : "raw");
+        return -1;
+    }
+    return 0;
+}
+
+enum lv_snap_op { LV_SNAP_CREATE, LV_SNAP_REVERT, LV_SNAP_DELETE };
+
+static int lv_snapshot(enum lv_snap_op what, void *drv, const nb_drv_host *h,
+                       const nb_drv_vm *vm, const char *name, nb_drv_result *r)
+{
+    static const char *const ops[] = { "snapshot_create", "snapshot_revert", "snapshot_delete" };
+    virDomainSnapshotPtr snap = NULL;
+    char *xml = NULL;
+    lv_op o;
+    int ret = -1, rc;
+
+    if (lv_op_running(&o, ops[what], drv, h, vm, r) < 0)
+        goto cleanup;
+    if (what == LV_SNAP_CREATE) {
+        if (lv_snapshot_disks(&o, vm, r) < 0)
+            goto cleanup;
+        /* The name is oned's snap-<id>: nothing to escape. */
+        xml = nb_asprintf("<domainsnapshot><name>%s</name></domainsnapshot>", name);
+        snap = virDomainSnapshotCreateXML(o.dom, xml, 0);
+        rc = snap ? 0 : -1;
+    } else if (!(snap = virDomainSnapshotLookupByName(o.dom, name, 0))) {
+        /* libvirt forgets the snapshots of a transient domain with it (a
+         * poweroff, a migration): nothing to revert to; nothing left to
+         * delete but the data in the qcow2 files. */
+        if (!lv_last_is(VIR_ERR_NO_DOMAIN_SNAPSHOT))
+            rc = -1;
+        else if (what == LV_SNAP_DELETE)
+            rc = 0;
+        else {
+            r->error = nb_asprintf("kvm: snapshot_revert %s: libvirt no longer knows %s: the "
+                                   "domain was created again since the snapshot was taken",
+                                   o.name, name);
+            goto cleanup;
+        }
+    } else {
+        rc = what == LV_SNAP_REVERT ? virDomainRevertToSnapshot(snap, VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING)
+                                    : virDomainSnapshotDelete(snap, 0);
+    }
+    if (rc < 0) {
+        lv_op_fail(&o, r);
+        goto cleanup;
+    }
+    ret = 0;
+ cleanup:
+    if (snap)
+        virDomainSnapshotFree(snap);
+    lv_op_end(&o);
+    free(xml);
+    return ret;
+}
+
+static int lv_snapshot_create(void *drv, const nb_drv_host *h, const nb_drv_vm *vm,
+                              const char *name, nb_drv_result *r)
+{
+    return lv_snapshot(LV_SNAP_CREATE, drv, h, vm, name, r);
+}
+
+static int lv_snapshot_revert(void *drv, const nb_drv_host *h, const nb_drv_vm *vm,
+                              const char *name, nb_drv_result *r)
+{
+    return lv_snapshot(LV_SNAP_REVERT, drv, h, vm, name, r);
+}
+
+static int lv_snapshot_delete(void *drv, const nb_drv_host *h, const nb_drv_vm *vm,
+                              const char *name, nb_drv_result *r)
+{
+    return lv_snapshot(LV_SNAP_DELETE, drv, h, vm, name, r);
+}
+
 static const nb_vmm_ops lv_vmm_ops = {
     .init = lv_init,
     .fini = lv_fini,
@@ -850,6 +1130,14 @@ static const nb_vmm_ops lv_vmm_ops = {
     .restore = lv_restore,
     .cleanup = lv_cleanup,
     .migrate = lv_migrate,
+    .attach_disk = lv_attach_disk,
+    .detach_disk = lv_detach_disk,
+    .attach_nic = lv_attach_nic,
+    .detach_nic = lv_detach_nic,
+    .resize = lv_resize,
+    .snapshot_create = lv_snapshot_create,
+    .snapshot_revert = lv_snapshot_revert,
+    .snapshot_delete = lv_snapshot_delete,
 };
 
 static const nb_driver lv_vmm_driver = {

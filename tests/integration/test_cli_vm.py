@@ -501,7 +501,82 @@ def test_help_lists_the_verbs(oned):
     for verb in ("list", "show", "create", "deploy", "terminate", "undeploy", "poweroff",
                  "reboot", "suspend", "resume", "stop", "hold", "release", "resched",
                  "unresched", "migrate", "recover", "update", "rename", "chmod", "chown",
-                 "chgrp", "lock", "unlock"):
+                 "chgrp", "lock", "unlock", "disk-attach", "disk-detach", "nic-attach",
+                 "nic-detach", "resize", "snapshot-create", "snapshot-revert",
+                 "snapshot-delete"):
         assert re.search(rf"^  {verb} ", out, re.M), verb
     assert "--poweroff-hard" in ok(oned, "onevm", "migrate", "--help")
     assert "wrong number of arguments" in fails(oned, "onevm", "deploy", "1")
+
+
+# ---- hotplug and snapshots -----------------------------------------------------------
+
+def test_hotplug_commands_make_opennebulas_calls(oned, admin, rec, uniq, tmp_path):
+    hid, _ = new_host(admin, uniq)
+    vid = running(admin, hid)
+    disk = tmp_path / "disk.tmpl"
+    disk.write_text('DISK = [ SOURCE = "/var/tmp/x.img" ]\n')
+    cases = [
+        (["disk-attach", str(vid), "--file", str(disk)],
+         ("one.vm.attach", (vid, 'DISK = [ SOURCE = "/var/tmp/x.img" ]\n'))),
+        (["disk-attach", str(vid), "--size", "512"],
+         ("one.vm.attach", (vid, 'DISK = [ TYPE = "fs", SIZE = "512" ]'))),
+        (["disk-detach", str(vid), "1"], ("one.vm.detach", (vid, 1))),
+        (["nic-attach", str(vid), "--bridge", "br0"],
+         ("one.vm.attachnic", (vid, 'NIC = [ BRIDGE = "br0" ]'))),
+        (["nic-detach", str(vid), "0"], ("one.vm.detachnic", (vid, 0))),
+        (["resize", str(vid), "--cpu", "1", "--memory", "128"],
+         ("one.vm.resize", (vid, 'CPU = "1"\nMEMORY = "128"\n', False))),
+        (["snapshot-revert", str(vid), "0"], ("one.vm.snapshotrevert", (vid, 0))),
+        (["snapshot-delete", str(vid), "0"], ("one.vm.snapshotdelete", (vid, 0))),
+    ]
+    for argv, call in cases:
+        rec.take()
+        oned.cli("onevm", *argv, endpoint=rec.url)
+        assert rec.take()[-1] == call, argv
+        wait_phase(admin, vid, (3, 3))
+
+
+def test_hotplug_end_to_end(oned, admin, uniq, tmp_path):
+    hid, _ = new_host(admin, uniq)
+    vid = running(admin, hid)
+    ok(oned, "onevm", "disk-attach", str(vid), "--size", "64")
+    wait_phase(admin, vid, (3, 3))
+    ok(oned, "onevm", "nic-attach", str(vid), "--bridge", "br7")
+    wait_phase(admin, vid, (3, 3))
+    assert created_id(ok(oned, "onevm", "snapshot-create", str(vid), "first")) == 0
+    wait_phase(admin, vid, (3, 3))
+    out = ok(oned, "onevm", "show", str(vid))
+    disks = table("\n".join(section(out, "VM DISKS")))
+    assert disks[0] == ["ID", "TARGET", "IMAGE", "SIZE", "TYPE"]
+    assert disks[1] == [["0", "vda", "-", "64M", "fs"]]
+    nics = table("\n".join(section(out, "VM NICS")))
+    assert nics[0] == ["ID", "NETWORK", "BRIDGE", "MAC"]
+    assert nics[1][0][:3] == ["0", "-", "br7"]
+    snaps = table("\n".join(section(out, "SNAPSHOTS")))
+    assert snaps[0] == ["ID", "TIME", "NAME", "HYPERVISOR_ID"]
+    assert snaps[1][0][0] == "0" and snaps[1][0][-2:] == ["first", "snap-0"]
+
+    ok(oned, "onevm", "disk-detach", str(vid), "0")
+    wait_phase(admin, vid, (3, 3))
+    ok(oned, "onevm", "snapshot-delete", str(vid), "0")
+    wait_phase(admin, vid, (3, 3))
+    doc = vm_doc(admin, vid)
+    assert doc.find("TEMPLATE/DISK") is None and doc.find("TEMPLATE/SNAPSHOT") is None
+
+    # Refusals: oned's message, or the CLI's own for bad arguments.
+    assert "give either --file or --size" in fails(oned, "onevm", "disk-attach", str(vid))
+    assert "give either --file or --bridge" in fails(oned, "onevm", "nic-attach", str(vid),
+                                                     "--bridge", "b", "--file", "x")
+    assert "DISK_ID must be a number" in fails(oned, "onevm", "disk-detach", str(vid), "x")
+    assert "resize needs --cpu, --vcpu or --memory" in fails(oned, "onevm", "resize", str(vid))
+    assert "[one.vm.resize] A running VM can only be resized if its template sets VCPU_MAX" \
+        in fails(oned, "onevm", "resize", str(vid), "--vcpu", "2")
+    assert "[one.vm.detachnic] VM does not have NIC with NIC_ID 5." in \
+        fails(oned, "onevm", "nic-detach", str(vid), "5")
+    ok(oned, "onevm", "poweroff", str(vid))
+    wait_phase(admin, vid, (8, 0))
+    ok(oned, "onevm", "resize", str(vid), "--vcpu", "2", "--enforce")
+    assert vm_doc(admin, vid).findtext("TEMPLATE/VCPU") == "2"
+    assert "snapshot-create action is not available for state POWEROFF" in \
+        fails(oned, "onevm", "snapshot-create", str(vid))

@@ -124,11 +124,12 @@ def add_host(a, name, uri, **extra):
     return h
 
 
-def vm_template(guest, disk, name):
+def vm_template(guest, disk, name, extra=""):
+    """The guest booting from disk (vda, the first DISK); extra comes after."""
     return (f'NAME = "{name}"\nCPU = 1\nMEMORY = 128\n'
             f'OS = [ KERNEL = "{guest["kernel"]}", INITRD = "{guest["initrd"]}", '
             f'KERNEL_CMD = "console=ttyS0 lvmode=root" ]\n'
-            f'DISK = [ SOURCE = "{disk}", DRIVER = "qcow2" ]\n')
+            f'DISK = [ SOURCE = "{disk}", DRIVER = "qcow2" ]\n{extra}')
 
 
 def console(one, a, vm):
@@ -198,7 +199,10 @@ def test_vm_life_cycle_on_a_real_guest(one, lvd1, guest, disks, state):
     a = one.admin
     h = state["node1"]
     disk = libvirt_env.overlay(guest["base"], disks / "life.qcow2")
-    vm = a.ok("one.vm.allocate", vm_template(guest, disk, "life"), False)
+    # VCPU_MAX: the domain has room for a live vCPU resize; a volatile disk
+    # is made in the VM's directory at deploy.
+    vm = a.ok("one.vm.allocate", vm_template(guest, disk, "life", 'VCPU_MAX = 2\n'
+                                             'DISK = [ TYPE = "fs", SIZE = "4" ]\n'), False)
     name = f"one-{vm}"
     t0 = time.monotonic()
     a.ok("one.vm.deploy", vm, h, False, -1, "")
@@ -209,6 +213,8 @@ def test_vm_life_cycle_on_a_real_guest(one, lvd1, guest, disks, state):
     wait_boot(log, 1)
     print(f"deploy -> heartbeat from the disk: {time.monotonic() - t0:.1f} s")
     assert "GUEST-HELLO" in log.read_text()
+    assert (log.parent / "disk.1").stat().st_size == 4 << 20
+    assert f"<source file='{log.parent / 'disk.1'}'" in lvd1.virsh("dumpxml", name).stdout
     share = host_share(a, h)
     assert (share["RUNNING_VMS"], share["CPU_USAGE"], share["MEM_USAGE"]) == (1, 100, 131072)
     # monitoring reports the domain's usage
@@ -218,6 +224,17 @@ def test_vm_life_cycle_on_a_real_guest(one, lvd1, guest, disks, state):
     kept = xml(a.ok("one.vm.monitoring", vm)).findall("MONITORING")
     assert kept and kept[-1].findtext("ID") == str(vm)
     assert int(kept[-1].findtext("MEMORY")) > 0
+
+    # live resize: one more vCPU online (of VCPU_MAX), and CPU's capacity
+    def vcpus():
+        return lvd1.virsh("vcpucount", name, "--live", "--active", check=True).stdout.strip()
+    assert vcpus() == "1"
+    a.ok("one.vm.resize", vm, "VCPU = 2\nCPU = 2", True)
+    wait_phase(a, vm, RUNNING)
+    assert vcpus() == "2" and vm_info(a, vm).findtext("TEMPLATE/VCPU") == "2"
+    assert host_share(a, h)["CPU_USAGE"] == 200
+    a.ok("one.vm.resize", vm, "CPU = 1", True)
+    wait_phase(a, vm, RUNNING)
 
     # poweroff: ACPI shutdown, the domain shuts off and is undefined
     t0 = time.monotonic()
@@ -293,7 +310,120 @@ def test_live_migration_between_two_daemons(one, lvd1, lvd2, guest, disks, state
     assert BOOTED.format(2) not in read(log)
     assert host_share(a, h1)["RUNNING_VMS"] == 0
     assert host_share(a, h2)["RUNNING_VMS"] == 1
-    state.update(mig_vm=vm, mig2=h2)
+    state.update(mig_vm=vm, mig1=h1, mig2=h2)
+
+
+def live_xml(lvd, name):
+    return lvd.virsh("dumpxml", name, check=True).stdout
+
+
+def hotplug(a, vm, method, *args):
+    """A hotplug call on the running VM, back in RUNNING without error."""
+    assert a.ok(method, vm, *args) == vm
+    wait_phase(a, vm, RUNNING)
+    return vm_info(a, vm)
+
+
+def test_hotplug_on_the_running_guest(one, lvd2, disks, state):
+    """Disk and NIC hotplug, vCPU resize and system snapshots on the
+    migrated guest (no boot of its own)."""
+    a = one.admin
+    vm = state["mig_vm"]
+    name = f"one-{vm}"
+    log = console(one, a, vm)
+
+    # A disk file: in the domain (virtio vdb) and seen by the guest's kernel.
+    extra = disks / "extra.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(extra), "16M"], check=True)
+    t0 = time.monotonic()
+    v = hotplug(a, vm, "one.vm.attach", f'DISK = [ SOURCE = "{extra}", DRIVER = "qcow2" ]')
+    print(f"disk attach: {time.monotonic() - t0:.1f} s")
+    assert [d.findtext("TARGET") for d in v.findall("TEMPLATE/DISK")] == ["vda", "vdb"]
+    assert f"<source file='{extra}'" in live_xml(lvd2, name)
+    wait_until(lambda: "[vdb]" in read(log), timeout=20, what=f"vdb in {log}")
+    t0 = time.monotonic()
+    v = hotplug(a, vm, "one.vm.detach", 1)
+    print(f"disk detach (guest released it): {time.monotonic() - t0:.1f} s")
+    assert len(v.findall("TEMPLATE/DISK")) == 1
+    assert str(extra) not in live_xml(lvd2, name)
+    # A volatile disk: a sparse file in the VM's directory (the next id is 1
+    # again: the highest went).
+    hotplug(a, vm, "one.vm.attach", 'DISK = [ TYPE = "swap", SIZE = "8" ]')
+    vol = log.parent / "disk.1"
+    assert vol.stat().st_size == 8 << 20 and f"<source file='{vol}'" in live_xml(lvd2, name)
+    hotplug(a, vm, "one.vm.detach", 1)
+
+    # A NIC on a bridge of this test.
+    br = f"nbhp{os.getpid() % 10000}"
+    subprocess.run(["ip", "link", "add", br, "type", "bridge"], check=True)
+    try:
+        v = hotplug(a, vm, "one.vm.attachnic", f'NIC = [ BRIDGE = "{br}" ]')
+        mac = v.find("TEMPLATE/NIC").findtext("MAC")
+        dom = live_xml(lvd2, name)
+        assert f"<mac address='{mac}'/>" in dom and f"<source bridge='{br}'/>" in dom
+        assert f"one-{vm}-0" in subprocess.run(["ip", "-o", "link", "show", "master", br],
+                                               capture_output=True, text=True).stdout
+        t0 = time.monotonic()
+        v = hotplug(a, vm, "one.vm.detachnic", 0)
+        print(f"nic detach: {time.monotonic() - t0:.1f} s")
+        assert v.find("TEMPLATE/NIC") is None and mac not in live_xml(lvd2, name)
+    finally:
+        subprocess.run(["ip", "link", "del", br])
+
+    # Live vCPU resize needs VCPU_MAX, which the template does not set.
+    code, msg = a.fail("one.vm.resize", vm, "VCPU = 2", True)
+    assert "VCPU_MAX" in msg
+
+    # System snapshots are internal: a raw disk cannot take one, and the
+    # driver says so.
+    raw = disks / "extra.raw"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "raw", str(raw), "1M"], check=True)
+    hotplug(a, vm, "one.vm.attach", f'DISK = [ SOURCE = "{raw}" ]')
+    a.ok("one.vm.snapshotcreate", vm, "")
+    wait_until(lambda: vm_phase(a, vm) == RUNNING, timeout=20, what="snapshot refused")
+    v = vm_info(a, vm)
+    assert v.find("TEMPLATE/SNAPSHOT") is None
+    assert "system snapshots need every disk in qcow2" in v.findtext("USER_TEMPLATE/ERROR")
+    a.ok("one.vm.update", vm, "ERROR = []", 1)
+    hotplug(a, vm, "one.vm.detach", 1)
+
+    # Internal snapshots in the qcow2 overlay; the guest goes on.
+    t0 = time.monotonic()
+    assert a.ok("one.vm.snapshotcreate", vm, "live") == 0
+    wait_phase(a, vm, RUNNING)
+    print(f"snapshot create: {time.monotonic() - t0:.1f} s")
+    assert "snap-0" in lvd2.virsh("snapshot-list", name, check=True).stdout
+    hotplug(a, vm, "one.vm.snapshotrevert", 0)
+    hb = last_heartbeat(log)
+    wait_until(lambda: last_heartbeat(log) >= hb + 1, timeout=20,
+               what="heartbeats after the revert")
+    v = hotplug(a, vm, "one.vm.snapshotdelete", 0)
+    assert v.find("TEMPLATE/SNAPSHOT") is None
+    assert "snap-0" not in lvd2.virsh("snapshot-list", name, check=True).stdout
+    assert v.findtext("USER_TEMPLATE/ERROR") is None
+
+    def failed_back_to_running(why):
+        wait_until(lambda: vm_phase(a, vm) == RUNNING, timeout=30, what="back in RUNNING")
+        err = vm_info(a, vm).findtext("USER_TEMPLATE/ERROR") or ""
+        assert why in err, err
+        a.ok("one.vm.update", vm, "ERROR = []", 1)
+
+    # libvirt will not live-migrate a domain with snapshots, and forgets
+    # them when the transient domain goes: revert is refused, delete only
+    # drops the SNAPSHOT.
+    assert a.ok("one.vm.snapshotcreate", vm, "kept") == 0
+    wait_phase(a, vm, RUNNING)
+    a.ok("one.vm.migrate", vm, state["mig1"], True)
+    failed_back_to_running("snapshot")
+    assert lvd2.state(name) == "running"
+    action(a, "poweroff", vm)
+    wait_phase(a, vm, POWEROFF)
+    action(a, "resume", vm)
+    wait_phase(a, vm, RUNNING)
+    a.ok("one.vm.snapshotrevert", vm, 0)
+    failed_back_to_running("libvirt no longer knows snap-0")
+    v = hotplug(a, vm, "one.vm.snapshotdelete", 0)
+    assert v.find("TEMPLATE/SNAPSHOT") is None
 
 
 def test_oned_crash_then_reattach_and_monitoring_resumes(one, lvd1, lvd2, state):

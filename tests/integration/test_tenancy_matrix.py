@@ -696,6 +696,18 @@ CASES = [
         label="tenants"),
     row("one.vm.update", lambda w: (w.locked_vm(), TMPL, 1), (), "VM is locked.",
         label="locked"),
+    # Hotplug is VM:MANAGE; the matrix's VMs are PENDING, where only a (cold)
+    # resize is possible: those allowed get the state's ACTION error.
+    row("one.vm.resize", lambda w: (w.vm["owned"], "CPU=0", True), allow("owner", "gadmin"),
+        "MANAGE VM"),
+    row("one.vm.resize", lambda w: (w.vm["tenants"], "CPU=0", True), allow("tenant"),
+        "MANAGE VM", label="tenants"),
+    *[row(m, lambda w, a=a: (w.vm["owned"], a), allow("owner", "gadmin"), "MANAGE VM",
+          allowed_code=ACTION)
+      for m, a in (("one.vm.attach", 'DISK=[SOURCE="/a"]'), ("one.vm.detach", 0),
+                   ("one.vm.attachnic", 'NIC=[BRIDGE="br0"]'), ("one.vm.detachnic", 0),
+                   ("one.vm.snapshotcreate", "s"), ("one.vm.snapshotrevert", 0),
+                   ("one.vm.snapshotdelete", 0))],
     row("one.vm.rename", lambda w: (w.vm["owned"], "owned"), allow("owner", "gadmin"),
         "MANAGE VM"),
     row("one.vm.chmod", lambda w: (w.vm["owned"], *BITS_600), allow("owner", "gadmin"),

@@ -225,6 +225,14 @@ static const golden_case golden_cases[] = {
       "RAW = [ TYPE = \"KVM\", DATA = \"<seclabel type='none'/>\" ]\n"
       "RAW = [ TYPE = \"kvm\" ]\n" },
 
+    /* Room for vCPU hotplug: VCPU_MAX vCPUs, VCPU of them online. */
+    { "vcpu_max.xml", 9, NULL, {},
+      "CPU = 1\n"
+      "VCPU = 2\n"
+      "VCPU_MAX = 8\n"
+      "MEMORY = 512\n"
+      "DISK = [ DISK_ID = 0, SOURCE = \"/d/9/disk.0\", TARGET = \"vda\" ]\n" },
+
     /* Hostile values everywhere; test_escaping reads them back. */
     { "escaping.xml", 5, "vm'5\"<&>",
       { .type = "qemu", .console_log = "/var/log/a'b&c<d>.log" },
@@ -269,7 +277,59 @@ static void test_golden_files_well_formed(void **state)
         n++;
     }
     closedir(d);
-    assert_int_equal(n, NB_ARRAY_SIZE(golden_cases));
+    assert_int_equal(n, NB_ARRAY_SIZE(golden_cases) + 1 /* hotplug_devices.xml */);
+}
+
+/* Hotplugged devices come out exactly as in the full domain: a pinned
+ * target, a volatile file, an SD disk on a q35 VM, CD-ROMs and NICs with
+ * and without bridge; all of them in one golden file. */
+static void test_hotplug_devices(void **state)
+{
+    tvm x;
+    nb_buf out = NB_BUF_INIT;
+    char *err = NULL, *full;
+    const nb_tattr *d;
+
+    (void)state;
+    vm_init(&x, 4, "one-4",
+            "MEMORY = 64\n"
+            "OS = [ MACHINE = \"pc-q35-7.2\" ]\n"
+            "DISK = [ DISK_ID = 0, SOURCE = \"/d/4/disk.0\", TARGET = \"vda\" ]\n"
+            "DISK = [ DISK_ID = 1, SOURCE = \"/d/4/disk.1\", TARGET = \"vdc\", ATTACH = \"YES\" ]\n"
+            "DISK = [ DISK_ID = 2, SOURCE = \"/d/4/disk.2\", DEV_PREFIX = \"sd\", FORMAT = \"qcow2\" ]\n"
+            "DISK = [ DISK_ID = 3, TYPE = \"CDROM\", SOURCE = \"/d/4/ctx.iso\" ]\n"
+            "NIC = [ NIC_ID = 0, BRIDGE = \"br0\", MAC = \"02:00:00:00:04:00\" ]\n"
+            "NIC = [ NIC_ID = 3, MAC = \"02:00:00:00:04:03\", MODEL = \"e1000\" ]\n");
+    nb_buf_adds(&out, "<devices>\n");
+    for (d = nb_tmpl_find(&x.t, "DISK"); d && nb_streq(d->name, "DISK"); d++)
+        if (nb_domain_disk_xml(&x.vm, d, &out, &err) < 0)
+            fail_msg("%s", err);
+    for (d = nb_tmpl_find(&x.t, "NIC"); d && d < x.t.attrs + x.t.n && nb_streq(d->name, "NIC"); d++)
+        nb_domain_nic_xml(&x.vm, d, &out);
+    nb_buf_adds(&out, "</devices>\n");
+    check_golden("hotplug_devices.xml", out.data);
+
+    /* Each device is the same text as in the whole domain (at depth 2). */
+    full = render(&x, NULL);
+    for (d = nb_tmpl_find(&x.t, "DISK"); d && nb_streq(d->name, "DISK"); d++) {
+        nb_buf one = NB_BUF_INIT;
+        assert_int_equal(nb_domain_disk_xml(&x.vm, d, &one, NULL), 0);
+        if (!strstr(full, one.data))
+            fail_msg("not in the domain:\n%s", one.data);
+        nb_buf_free(&one);
+    }
+    free(full);
+
+    /* A disk without SOURCE fails as deploy does, leaving out untouched. */
+    nb_tmpl_free(&x.t);
+    vm_init(&x, 4, NULL, "MEMORY = 64\nDISK = [ TYPE = \"fs\", SIZE = 10 ]\n");
+    size_t len = out.len;
+    assert_int_equal(nb_domain_disk_xml(&x.vm, nb_tmpl_find(&x.t, "DISK"), &out, &err), -1);
+    assert_string_equal(err, "DISK/SOURCE: missing in DISK 0");
+    assert_int_equal(out.len, len);
+    free(err);
+    nb_buf_free(&out);
+    nb_tmpl_free(&x.t);
 }
 
 /* --- single rules ------------------------------------------------------------ */
@@ -512,13 +572,14 @@ static void test_errors(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[NB_ARRAY_SIZE(golden_cases) + 10];
+    struct CMUnitTest tests[NB_ARRAY_SIZE(golden_cases) + 11];
     size_t n = 0;
 
     for (size_t i = 0; i < NB_ARRAY_SIZE(golden_cases); i++)
         tests[n++] = (struct CMUnitTest){ .name = golden_cases[i].file, .test_func = test_golden,
                                           .initial_state = (void *)&golden_cases[i] };
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_golden_files_well_formed);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hotplug_devices);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_escaping);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_defaults);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_disk_targets);
