@@ -63,14 +63,16 @@ static void rendezvous_job(void *arg)
     pthread_mutex_unlock(&r->mu);
 }
 
-/* A gate a job waits behind until the test opens it. */
+/* A gate a job waits behind until the test opens it; `waiting` tells the
+ * test a job has reached it (is running, not merely queued). */
 typedef struct gate {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool open;
+    bool waiting;
 } gate;
 
-static gate the_gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false };
+static gate the_gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false };
 
 static void gate_open(gate *g)
 {
@@ -83,7 +85,18 @@ static void gate_open(gate *g)
 static void gate_wait(gate *g)
 {
     pthread_mutex_lock(&g->mu);
+    g->waiting = true;
+    pthread_cond_broadcast(&g->cv);
     while (!g->open)
+        pthread_cond_wait(&g->cv, &g->mu);
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* Until a job waits at the gate. */
+static void gate_reached(gate *g)
+{
+    pthread_mutex_lock(&g->mu);
+    while (!g->waiting)
         pthread_cond_wait(&g->cv, &g->mu);
     pthread_mutex_unlock(&g->mu);
 }
@@ -92,6 +105,7 @@ static void gate_reset(gate *g)
 {
     pthread_mutex_lock(&g->mu);
     g->open = false;
+    g->waiting = false;
     pthread_mutex_unlock(&g->mu);
 }
 
@@ -294,6 +308,9 @@ static void test_stop_cancels_queued_jobs(void **state)
     nb_workers_submit(w, 1, gate_job, NULL, &the_gate);
     for (int i = 0; i < 50; i++)
         nb_workers_submit(w, i % 5 == 4 ? -1 : i % 4, count_run, count_cancel, NULL);
+    /* The gated job must be running, or stop would cancel it too, free the
+     * pool at once and leave the probes below submitting to freed memory. */
+    gate_reached(&the_gate);
 
     stopper s;
     int probes = stop_in_background(&s, w);
@@ -355,6 +372,7 @@ static void test_submit_during_stop_cancels(void **state)
     nb_workers *w = nb_workers_start(2);
     late l = { .w = w, .g = &the_gate };
     nb_workers_submit(w, 5, submit_after_gate, NULL, &l);
+    gate_reached(&the_gate);        /* as above: running, not queued */
 
     stopper s;
     int probes = stop_in_background(&s, w);
