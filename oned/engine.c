@@ -180,6 +180,15 @@ void nb_engine_apply(nb_txn *t, nb_vm *vm, const nb_lcm_move *mv, const nb_place
     }
     if (mv->flags & NB_MOVE_HISTORY_OPEN && to)
         nb_placement_open(t, vm, to->hid, to->ds_id, now, true);
+    if (mv->flags & NB_MOVE_HISTORY_COPY && (last = (nb_vm_history *)nb_vm_last_history(vm))) {
+        /* The stay that ended goes on record; the copy holds the capacity. */
+        int hid = last->hid, ds_id = last->ds_id;
+
+        if (last->rstime && !last->retime)
+            last->retime = now;
+        last->etime = now;
+        nb_placement_open(t, vm, hid, ds_id, now, false);
+    }
     if (mv->flags & (NB_MOVE_HISTORY_CLOSE | NB_MOVE_HOST_RELEASE)) {
         /* Staying on a host keeps the newest record open: a migration
          * leaves the source only. */
@@ -200,6 +209,11 @@ void nb_engine_apply(nb_txn *t, nb_vm *vm, const nb_lcm_move *mv, const nb_place
         }
         if (mv->to.state == NB_VM_ACTIVE && mv->to.lcm == NB_LCM_RUNNING && !last->rstime)
             last->rstime = now;
+        /* Powered off or suspended on the host: no longer running there. */
+        if (vm->phase.state == NB_VM_ACTIVE &&
+            (mv->to.state == NB_VM_POWEROFF || mv->to.state == NB_VM_SUSPENDED) &&
+            last->rstime && !last->retime)
+            last->retime = now;
         if (was_prolog && !is_prolog && !last->petime)
             last->petime = now;
         if (!was_epilog && is_epilog)

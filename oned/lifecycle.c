@@ -49,10 +49,17 @@
  *                    hist_action reads back later.  Not set by hold/release,
  *                    resched, resume to PENDING (the record keeps "stop" /
  *                    "undeploy" for the next deploy) or no-op moves.
+ *   HISTORY_COPY     a VM powered off or suspended on its host runs there
+ *                    again (resume, or monitoring finds it running): close
+ *                    the current record and open a copy of it (SEQ + 1, same
+ *                    host and datastore), as OpenNebula's cp_history, so that
+ *                    each record is one stretch of running and accounting
+ *                    does not bill the time in between.  The VM's capacity
+ *                    stays taken on the host.
  *
  * Simplification: OpenNebula also closes and copies the current record on
- * resume from POWEROFF/SUSPENDED and on each hotplug (close_cp_history) to
- * log the action; here HISTORY records only follow placements.
+ * each hotplug (close_cp_history) to log the action; here a hotplug leaves
+ * the records alone.
  */
 #include "oned/lifecycle.h"
 
@@ -753,9 +760,9 @@ static int resume(nb_vm_phase f, nb_lcm_move *mv)
 {
     switch (f.state) {
     case NB_VM_POWEROFF:
-        return move(mv, A(NB_LCM_BOOT_POWEROFF), NB_STEP_DEPLOY, 0);
+        return move(mv, A(NB_LCM_BOOT_POWEROFF), NB_STEP_DEPLOY, NB_MOVE_HISTORY_COPY);
     case NB_VM_SUSPENDED:
-        return move(mv, A(NB_LCM_BOOT_SUSPENDED), NB_STEP_RESTORE, 0);
+        return move(mv, A(NB_LCM_BOOT_SUSPENDED), NB_STEP_RESTORE, NB_MOVE_HISTORY_COPY);
     case NB_VM_STOPPED:         /* rescheduled, maybe to another host */
     case NB_VM_UNDEPLOYED:
         return move(mv, S(NB_VM_PENDING), NB_STEP_NONE, 0);
@@ -1069,9 +1076,10 @@ int nb_lcm_observed(nb_vm_phase from, enum nb_vm_seen seen, nb_lcm_move *mv)
 
     switch (seen) {
     case NB_SEEN_RUNNING:
-        if (is_active(from, NB_LCM_UNKNOWN) || from.state == NB_VM_POWEROFF ||
-            from.state == NB_VM_SUSPENDED)
+        if (is_active(from, NB_LCM_UNKNOWN))
             return move(mv, A(NB_LCM_RUNNING), NB_STEP_NONE, 0);
+        if (from.state == NB_VM_POWEROFF || from.state == NB_VM_SUSPENDED)
+            return move(mv, A(NB_LCM_RUNNING), NB_STEP_NONE, NB_MOVE_HISTORY_COPY);
         if (act && is_boot(from.lcm))   /* as the deploy success */
             return finish_ok(from.lcm, 0, mv);
         break;

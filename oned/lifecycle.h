@@ -128,6 +128,8 @@ enum nb_vm_step {
                                          * free the target, go on from the source host */
 #define NB_MOVE_SET_ACTION      0x800   /* write nb_vm_action_code(a) into the ACTION of the
                                          * VM's newest HISTORY record (after HISTORY_OPEN) */
+#define NB_MOVE_HISTORY_COPY    0x1000  /* runs again on the same host: close the current
+                                         * record, open a copy (capacity kept) */
 
 typedef struct nb_lcm_move {
     nb_vm_phase to;             /* unchanged phase when nothing happens */

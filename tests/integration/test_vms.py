@@ -42,6 +42,7 @@ ACTIONS = ["terminate", "terminate-hard", "undeploy", "undeploy-hard", "poweroff
 # VMActions codes in HISTORY/ACTION.
 A_MIGRATE, A_LIVE_MIGRATE, A_STOP, A_UNDEPLOY = 1, 2, 9, 5
 A_POWEROFF, A_TERMINATE, A_DEPLOY = 19, 27, 30
+A_SUSPEND, A_RESUME = 10, 11
 
 VM_TEXT = "CPU=0.5\nMEMORY=64\n"    # 50 % of a core, 64 MB = 65536 KB
 
@@ -487,18 +488,29 @@ def test_full_walk(admin, uniq):
     act(admin, "resume", vid, RUNNING)
     assert share(admin, a) == holding(vid)
 
+    # Each stretch of running on host a is a record of its own (resume
+    # copies the record, as OpenNebula's cp_history), ended by the action
+    # that stopped it; the capacity stayed taken throughout.
+    doc = vm_doc(admin, vid)
+    recs = history(doc)
+    assert [hist(h, "SEQ") for h in recs] == [0, 1, 2]
+    assert [hist(h, "HID") for h in recs] == [a, a, a]
+    assert [hist(h, "ACTION") for h in recs[:2]] == [A_POWEROFF, A_SUSPEND]
+    assert hist(recs[2], "ACTION") == A_RESUME and hist(recs[2], "ETIME") == 0
+    for before, after in zip(recs, recs[1:]):
+        assert 0 < hist(before, "RETIME") <= hist(before, "ETIME") <= hist(after, "STIME")
     # stop: saved, off the host; resume: PENDING again; deploy elsewhere
     # gets the files back (PROLOG_RESUME -> BOOT_STOPPED -> RUNNING).
     doc = act(admin, "stop", vid, STOPPED)
     assert share(admin, a) == empty()
-    [h0] = history(doc)
+    h0 = history(doc)[-1]
     assert hist(h0, "ACTION") == A_STOP and hist(h0, "ETIME") > 0
     act(admin, "resume", vid, PENDING)
     admin.ok("one.vm.deploy", vid, b, False, -1, "")
     doc = wait_phase(admin, vid, RUNNING)
     assert (doc.findtext("PREV_STATE"), doc.findtext("PREV_LCM_STATE")) == ("3", "22")
-    assert [hist(h, "SEQ") for h in history(doc)] == [0, 1]
-    assert hist(history(doc)[1], "HID") == b
+    assert [hist(h, "SEQ") for h in history(doc)] == [0, 1, 2, 3]
+    assert hist(history(doc)[3], "HID") == b
     assert (share(admin, a), share(admin, b)) == (empty(), holding(vid))
 
     # undeploy: off the host, no checkpoint; resume, deploy: PROLOG_UNDEPLOY
@@ -509,8 +521,8 @@ def test_full_walk(admin, uniq):
     admin.ok("one.vm.deploy", vid, a, False, -1, "")
     doc = wait_phase(admin, vid, RUNNING)
     assert (doc.findtext("PREV_STATE"), doc.findtext("PREV_LCM_STATE")) == ("3", "32")
-    assert [hist(h, "HID") for h in history(doc)] == [a, b, a]
-    assert hist(history(doc)[1], "ACTION") == A_UNDEPLOY
+    assert [hist(h, "HID") for h in history(doc)] == [a, a, a, b, a]
+    assert hist(history(doc)[3], "ACTION") == A_UNDEPLOY
 
     doc = act(admin, "terminate", vid, DONE)
     assert (share(admin, a), share(admin, b)) == (empty(), empty())

@@ -34,6 +34,7 @@
 #define RESUB   NB_MOVE_RESUBMIT
 #define RB      NB_MOVE_ROLLBACK
 #define REV     NB_MOVE_HISTORY_REVERT
+#define COPY    NB_MOVE_HISTORY_COPY
 #define SETA    NB_MOVE_SET_ACTION
 
 /* An expected outcome: refused, a move, or accepted without any change. */
@@ -223,9 +224,9 @@ static const act_row ACT_TABLE[] = {
     ROW(AC(RUNNING), SUSPEND, R(AC(SAVE_SUSPEND), SAVE, SETA | RS_CLR)),
 
     /* resume */
-    ROW(ST(POWEROFF), RESUME, R(AC(BOOT_POWEROFF), DEPLOY, SETA | RS_CLR)),
+    ROW(ST(POWEROFF), RESUME, R(AC(BOOT_POWEROFF), DEPLOY, SETA | RS_CLR | COPY)),
     ROW(AC(UNKNOWN), RESUME, R(AC(BOOT_UNKNOWN), DEPLOY, SETA | RS_CLR)),
-    ROW(ST(SUSPENDED), RESUME, R(AC(BOOT_SUSPENDED), RESTORE, SETA)),
+    ROW(ST(SUSPENDED), RESUME, R(AC(BOOT_SUSPENDED), RESTORE, SETA | COPY)),
     ROW(ST(STOPPED), RESUME, R(ST(PENDING), NONE, 0)),
     ROW(ST(UNDEPLOYED), RESUME, R(ST(PENDING), NONE, 0)),
 
@@ -685,8 +686,8 @@ typedef struct seen_row {
 static const seen_row SEEN_TABLE[] = {
     /* found running again / running at last */
     OROW(AC(UNKNOWN), RUNNING, BACK(AC(RUNNING))),
-    OROW(ST(POWEROFF), RUNNING, BACK(AC(RUNNING))),
-    OROW(ST(SUSPENDED), RUNNING, BACK(AC(RUNNING))),
+    OROW(ST(POWEROFF), RUNNING, R(AC(RUNNING), NONE, COPY)),
+    OROW(ST(SUSPENDED), RUNNING, R(AC(RUNNING), NONE, COPY)),
     OROW(AC(BOOT), RUNNING, BACK(AC(RUNNING))),
     OROW(AC(BOOT_POWEROFF), RUNNING, BACK(AC(RUNNING))),
     OROW(AC(BOOT_UNKNOWN), RUNNING, BACK(AC(RUNNING))),
@@ -796,7 +797,7 @@ static const hist_row HIST_TABLE[] = {
     HA(AC(SAVE_MIGRATE), 48, RECOVER_RETRY, R(AC(SAVE_MIGRATE), SHUTDOWN, 0)),
     HA(AC(SAVE_MIGRATE), 49, RECOVER_RETRY, R(AC(SAVE_MIGRATE), CANCEL, 0)),
     /* the rest ignores it */
-    HA(ST(POWEROFF), 9, RESUME, R(AC(BOOT_POWEROFF), DEPLOY, SETA | RS_CLR)),
+    HA(ST(POWEROFF), 9, RESUME, R(AC(BOOT_POWEROFF), DEPLOY, SETA | RS_CLR | COPY)),
     HA(AC(SAVE_STOP), 49, RECOVER_RETRY, R(AC(SAVE_STOP), SAVE, 0)),
     HS(AC(BOOT), 48, DEPLOY, BACK(AC(RUNNING))),
     HS(AC(SHUTDOWN), 28, CANCEL, R(AC(EPILOG), EPILOG, 0)),
@@ -895,12 +896,12 @@ static void test_walk_main(void **state)
 
     act(&v, NB_ACT_POWEROFF, (expect)R(AC(SHUTDOWN_POWEROFF), SHUTDOWN, SETA | RS_CLR));
     done(&v, OK, (expect)R(ST(POWEROFF), NONE, 0));
-    act(&v, NB_ACT_RESUME, (expect)R(AC(BOOT_POWEROFF), DEPLOY, SETA | RS_CLR));
+    act(&v, NB_ACT_RESUME, (expect)R(AC(BOOT_POWEROFF), DEPLOY, SETA | RS_CLR | COPY));
     done(&v, OK, (expect)R(AC(RUNNING), NONE, 0));
 
     act(&v, NB_ACT_SUSPEND, (expect)R(AC(SAVE_SUSPEND), SAVE, SETA | RS_CLR));
     done(&v, OK, (expect)R(ST(SUSPENDED), NONE, 0));
-    act(&v, NB_ACT_RESUME, (expect)R(AC(BOOT_SUSPENDED), RESTORE, SETA));
+    act(&v, NB_ACT_RESUME, (expect)R(AC(BOOT_SUSPENDED), RESTORE, SETA | COPY));
     done(&v, OK, (expect)R(AC(RUNNING), NONE, 0));
 
     act(&v, NB_ACT_STOP, (expect)R(AC(SAVE_STOP), SAVE, SETA | RS_CLR));
@@ -1027,7 +1028,7 @@ static void test_walk_cold_migrate(void **state)
         (expect)R(AC(PROLOG_MIGRATE_SUSPEND), PROLOG_MIGRATE, OPEN | LEAVE | SETA));
     done(&v, FAILED, (expect)R(AC(PROLOG_MIGRATE_SUSPEND_FAILURE), NONE, 0));
     act(&v, NB_ACT_RECOVER_FAILURE, (expect)R(ST(SUSPENDED), NONE, REV));
-    act(&v, NB_ACT_RESUME, (expect)R(AC(BOOT_SUSPENDED), RESTORE, SETA));
+    act(&v, NB_ACT_RESUME, (expect)R(AC(BOOT_SUSPENDED), RESTORE, SETA | COPY));
     done(&v, OK, (expect)R(AC(RUNNING), NONE, 0));
 
     /* from UNKNOWN: off a dead host, booted on the target */
@@ -1125,7 +1126,7 @@ static void test_walk_monitoring(void **state)
     seen(&v, NB_SEEN_POWEROFF, (expect)R(ST(POWEROFF), NONE, RS_CLR));
     seen(&v, NB_SEEN_POWEROFF, (expect)SAME);
     seen(&v, NB_SEEN_MISSING, (expect)SAME);
-    seen(&v, NB_SEEN_RUNNING, (expect)R(AC(RUNNING), NONE, 0));
+    seen(&v, NB_SEEN_RUNNING, (expect)R(AC(RUNNING), NONE, COPY));
     seen(&v, NB_SEEN_HOST_ERROR, (expect)R(AC(UNKNOWN), NONE, RS_CLR));
     seen(&v, NB_SEEN_HOST_ERROR, (expect)SAME);
     seen(&v, NB_SEEN_FAILURE, (expect)SAME);
@@ -1139,13 +1140,13 @@ static void test_walk_monitoring(void **state)
     assert_int_equal(nb_lcm_step_done(v.p, NB_STEP_DEPLOY, true, &mv), -1);
 
     seen(&v, NB_SEEN_SUSPENDED, (expect)R(ST(SUSPENDED), NONE, RS_CLR));
-    seen(&v, NB_SEEN_RUNNING, (expect)R(AC(RUNNING), NONE, 0));
+    seen(&v, NB_SEEN_RUNNING, (expect)R(AC(RUNNING), NONE, COPY));
 
     act(&v, NB_ACT_POWEROFF, (expect)R(AC(SHUTDOWN_POWEROFF), SHUTDOWN, SETA | RS_CLR));
     seen(&v, NB_SEEN_RUNNING, (expect)SAME);
     seen(&v, NB_SEEN_MISSING, (expect)R(ST(POWEROFF), NONE, 0));
 
-    act(&v, NB_ACT_RESUME, (expect)R(AC(BOOT_POWEROFF), DEPLOY, SETA | RS_CLR));
+    act(&v, NB_ACT_RESUME, (expect)R(AC(BOOT_POWEROFF), DEPLOY, SETA | RS_CLR | COPY));
     seen(&v, NB_SEEN_RUNNING, (expect)R(AC(RUNNING), NONE, 0));
     act(&v, NB_ACT_TERMINATE_HARD, (expect)R(AC(SHUTDOWN), CANCEL, SETA | RS_CLR));
     seen(&v, NB_SEEN_POWEROFF, (expect)R(AC(EPILOG), EPILOG, 0));
