@@ -525,7 +525,9 @@ static void write_nic(nb_buf *b, const nb_drv_vm *vm, const nb_tattr *n, size_t 
     free(made);
 }
 
-/* The serial port, to console_log or a pty, and the console showing it. */
+/* The serial port, to console_log or a pty, and the console showing it.
+ * The log is appended to: a VM that is powered off and resumed, or
+ * migrated back, keeps what its earlier boots printed. */
 static void write_console(nb_buf *b, const char *log)
 {
     static const struct {
@@ -536,7 +538,8 @@ static void write_console(nb_buf *b, const char *log)
 
     for (size_t i = 0; i < NB_ARRAY_SIZE(ends); i++) {
         el_open(b, 2, ends[i].elem, ATTRS({ "type", type }));
-        el_opt(b, 3, "source", "path", log);
+        if (log)
+            el(b, 3, "source", NULL, ATTRS({ "path", log }, { "append", "on" }));
         el(b, 3, "target", NULL, ATTRS({ "type", ends[i].target_type }, { "port", "0" }));
         el_close(b, 2, ends[i].elem);
     }

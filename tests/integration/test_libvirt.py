@@ -250,6 +250,7 @@ def test_vm_life_cycle_on_a_real_guest(one, lvd1, guest, disks, state):
     wait_phase(a, vm, RUNNING)
     wait_boot(log, 2)
     print(f"resume from poweroff -> heartbeat: {time.monotonic() - t0:.1f} s")
+    assert BOOTED.format(1) in read(log)    # the log is appended to, not truncated
 
     # reboot (ACPI): the same domain boots a third time, the VM stays RUNNING
     action(a, "reboot", vm)
