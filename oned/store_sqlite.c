@@ -182,6 +182,35 @@ static int nb_sqlite_step_done(nb_sqlite *q, sqlite3_stmt *st, const char *what,
     return 0;
 }
 
+/* Hand each row of st to row(); st is reset afterwards.  0 when every row
+ * went, -1 with *err when row() stopped (it says why) or SQLite failed. */
+typedef int (*nb_sqlite_row_fn)(sqlite3_stmt *st, void *ctx, char **err);
+
+static int nb_sqlite_rows(sqlite3_stmt *st, nb_sqlite_row_fn row, void *ctx, char **err)
+{
+    int rc, ret = -1;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (row(st, ctx, err) != 0)
+            goto cleanup;
+    if (rc != SQLITE_DONE) {
+        *err = nb_asprintf("select: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+        goto cleanup;
+    }
+    ret = 0;
+ cleanup:
+    sqlite3_reset(st);
+    return ret;
+}
+
+/* Column i as text and its length ("" for NULL). */
+static const char *nb_sqlite_text(sqlite3_stmt *st, int i, size_t *len)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    *len = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
+    return t ? t : "";
+}
+
 static int nb_sqlite_put(nb_store *s, const char *table, int oid, const char *name,
                          int uid, int gid, const char *body, size_t len, char **err)
 {
@@ -221,34 +250,37 @@ static int nb_sqlite_del(nb_store *s, const char *table, int oid, char **err)
     return nb_sqlite_step_done(q, st, "delete", err);
 }
 
+typedef struct nb_load_ctx {
+    const char *table;
+    nb_store_row_cb cb;
+    void *ctx;
+} nb_load_ctx;
+
+static int nb_sqlite_load_row(sqlite3_stmt *st, void *ctx, char **err)
+{
+    const nb_load_ctx *l = ctx;
+    size_t len;
+    const char *body = nb_sqlite_text(st, 1, &len);
+
+    if (l->cb(l->ctx, sqlite3_column_int(st, 0), body, len) == 0)
+        return 0;
+    *err = nb_asprintf("loading %s stopped at oid %d", l->table, sqlite3_column_int(st, 0));
+    return -1;
+}
+
 static int nb_sqlite_load(nb_store *s, const char *table, nb_store_row_cb cb, void *ctx, char **err)
 {
     nb_sqlite *q = s->priv;
+    nb_load_ctx l = { table, cb, ctx };
     char sql[96];
     sqlite3_stmt *st;
-    int rc, ret = -1;
 
     if (nb_sqlite_table_ok(table, err) < 0)
         return -1;
     snprintf(sql, sizeof(sql), "SELECT oid, body FROM %s ORDER BY oid", table);
     if (!(st = nb_sqlite_prepare(q, sql, err)))
         return -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *body = (const char *)sqlite3_column_text(st, 1);
-        size_t len = (size_t)sqlite3_column_bytes(st, 1);
-        if (cb(ctx, sqlite3_column_int(st, 0), body ? body : "", len) != 0) {
-            *err = nb_asprintf("loading %s stopped at oid %d", table, sqlite3_column_int(st, 0));
-            goto cleanup;
-        }
-    }
-    if (rc != SQLITE_DONE) {
-        *err = nb_sqlite_err(q, "select");
-        goto cleanup;
-    }
-    ret = 0;
- cleanup:
-    sqlite3_reset(st);
-    return ret;
+    return nb_sqlite_rows(st, nb_sqlite_load_row, &l, err);
 }
 
 static int nb_sqlite_showback_clear(nb_store *s, int first, int last, char **err)
@@ -278,32 +310,32 @@ static int nb_sqlite_showback_put(nb_store *s, int vmid, int year, int month, co
     return nb_sqlite_step_done(q, st, "vm_showback", err);
 }
 
+typedef struct nb_showback_ctx {
+    nb_store_showback_cb cb;
+    void *ctx;
+} nb_showback_ctx;
+
+static int nb_sqlite_showback_row(sqlite3_stmt *st, void *ctx, char **err)
+{
+    const nb_showback_ctx *l = ctx;
+    size_t len;
+    const char *body = nb_sqlite_text(st, 3, &len);
+
+    if (l->cb(l->ctx, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+              sqlite3_column_int(st, 2), body, len) == 0)
+        return 0;
+    *err = nb_asprintf("loading vm_showback stopped at VM %d", sqlite3_column_int(st, 0));
+    return -1;
+}
+
 static int nb_sqlite_showback_load(nb_store *s, nb_store_showback_cb cb, void *ctx, char **err)
 {
     nb_sqlite *q = s->priv;
+    nb_showback_ctx l = { cb, ctx };
     sqlite3_stmt *st = nb_sqlite_prepare(q, "SELECT vmid, year, month, body FROM vm_showback "
                                          "ORDER BY year, month, vmid", err);
-    int rc, ret = -1;
 
-    if (!st)
-        return -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *body = (const char *)sqlite3_column_text(st, 3);
-        size_t len = (size_t)sqlite3_column_bytes(st, 3);
-        if (cb(ctx, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
-               sqlite3_column_int(st, 2), body ? body : "", len) != 0) {
-            *err = nb_asprintf("loading vm_showback stopped at VM %d", sqlite3_column_int(st, 0));
-            goto cleanup;
-        }
-    }
-    if (rc != SQLITE_DONE) {
-        *err = nb_sqlite_err(q, "select");
-        goto cleanup;
-    }
-    ret = 0;
- cleanup:
-    sqlite3_reset(st);
-    return ret;
+    return st ? nb_sqlite_rows(st, nb_sqlite_showback_row, &l, err) : -1;
 }
 
 static int nb_sqlite_counter_get(nb_store *s, const char *pool, int *last, char **err)
@@ -453,13 +485,32 @@ static sqlite3_stmt *nb_sqlite_reader(nb_sqlite *q, nb_sample_kind k, bool last,
     return q->rd[k][last];
 }
 
+typedef struct nb_sample_ctx {
+    int oid;
+    nb_store_sample_cb cb;
+    void *ctx;
+} nb_sample_ctx;
+
+static int nb_sqlite_sample_row(sqlite3_stmt *st, void *ctx, char **err)
+{
+    const nb_sample_ctx *l = ctx;
+    size_t len;
+    const char *body = nb_sqlite_text(st, 1, &len);
+
+    if (l->cb(l->ctx, l->oid, sqlite3_column_int64(st, 0), body, len) == 0)
+        return 0;
+    *err = nb_strdup("reading samples stopped");
+    return -1;
+}
+
 static int nb_sqlite_sample_read(nb_store *s, nb_sample_kind k, const int *ids, size_t nids,
                                  long long since, bool last_only, nb_store_sample_cb cb,
                                  void *ctx, char **err)
 {
     nb_sqlite *q = s->priv;
+    nb_sample_ctx l = { -1, cb, ctx };
     sqlite3_stmt *st;
-    int rc = SQLITE_DONE, ret = -1;
+    int ret = -1;
 
     pthread_mutex_lock(&q->rlock);
     if (!(st = nb_sqlite_reader(q, k, last_only, err)))
@@ -469,23 +520,13 @@ static int nb_sqlite_sample_read(nb_store *s, nb_sample_kind k, const int *ids, 
         *err = nb_asprintf("begin: %s", sqlite3_errmsg(q->rdb));
         goto unlock;
     }
-    for (size_t i = 0; i < nids && rc == SQLITE_DONE; i++) {
+    ret = 0;
+    for (size_t i = 0; i < nids && ret == 0; i++) {
+        l.oid = ids[i];
         sqlite3_bind_int(st, 1, ids[i]);
         sqlite3_bind_int64(st, 2, since);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *body = (const char *)sqlite3_column_text(st, 1);
-            if (cb(ctx, ids[i], sqlite3_column_int64(st, 0), body ? body : "",
-                   (size_t)sqlite3_column_bytes(st, 1)) != 0) {
-                *err = nb_strdup("reading samples stopped");
-                break;
-            }
-        }
-        sqlite3_reset(st);
+        ret = nb_sqlite_rows(st, nb_sqlite_sample_row, &l, err);
     }
-    if (rc == SQLITE_DONE)
-        ret = 0;
-    else if (rc != SQLITE_ROW)
-        *err = nb_asprintf("select: %s", sqlite3_errmsg(q->rdb));
     sqlite3_exec(q->rdb, "COMMIT", NULL, NULL, NULL);
  unlock:
     pthread_mutex_unlock(&q->rlock);

@@ -111,6 +111,28 @@ bench() {
     esac
 }
 
+# Start oned on $D; it daemonizes and returns once it is serving.
+start_oned() {
+    ONE_LOCATION=$D ONE_AUTH=$D/one_auth "$ONED" || return 1
+    PID=$(<"$D/var/oned.pid")
+}
+
+# SIGTERM, then start again on the same state: the time until it serves,
+# the last $1 pool load times from its log, and its RSS.
+restart_oned() {
+    local t0 t1
+    stop_oned || return 1
+    t0=$(now_ns)
+    if ! start_oned; then
+        echo "*** oned failed to restart ***"
+        return 1
+    fi
+    t1=$(now_ns)
+    awk -v t=$((t1 - t0)) 'BEGIN { printf "restart to serving: %.0f ms\n", t / 1e6 }'
+    grep 'Loaded' "$D/var/oned.log" | tail -n "$1" | sed 's/^.*\]: /  /'
+    grep -E '^VmRSS:' "/proc/$PID/status" | sed 's/^/  after restart /'
+}
+
 PORT=$(free_port) || { echo "run.sh: no free port in 26000-26999" >&2; exit 2; }
 mkdir -p "$D/etc"
 cat >"$D/etc/oned.conf" <<EOF
@@ -123,13 +145,11 @@ EOF
 echo "$AUTH" >"$D/one_auth"
 chmod 600 "$D/one_auth"
 
-# oned daemonizes and returns once it is serving.
-if ! ONE_LOCATION=$D ONE_AUTH=$D/one_auth "$ONED"; then
+if ! start_oned; then
     echo "run.sh: oned failed to start; log:" >&2
     tail -n 20 "$D/var/oned.log" >&2 2>/dev/null || true
     exit 1
 fi
-PID=$(<"$D/var/oned.pid")
 alive "$PID" || { echo "run.sh: oned (pid $PID) is not running" >&2; exit 1; }
 
 echo "== Nubes XML-RPC benchmark =="
@@ -219,27 +239,7 @@ fi
 echo
 echo "-- restart with $((USERS + 2)) users: SIGTERM, then start until the API serves"
 echo "                      (target for 100,000 VMs and 10,000 hosts: <= 5 s to serving, RSS <= 1 GiB)"
-if stop_oned; then
-    t0=$(now_ns)
-    if ONE_LOCATION=$D ONE_AUTH=$D/one_auth "$ONED"; then
-        t1=$(now_ns)
-        PID=$(<"$D/var/oned.pid")
-        awk -v t=$((t1 - t0)) 'BEGIN { printf "restart to serving: %.0f ms\n", t / 1e6 }'
-        grep 'Loaded' "$D/var/oned.log" | tail -n 4 | sed 's/^.*\]: /  /'
-        grep -E '^VmRSS:' "/proc/$PID/status" | sed 's/^/  after restart /'
-    else
-        echo "*** oned failed to restart ***"
-        failures=$((failures + 1))
-    fi
-else
-    failures=$((failures + 1))
-fi
-
-# Start oned on $D and wait until it serves; 0 or 1.
-start_oned() {
-    ONE_LOCATION=$D ONE_AUTH=$D/one_auth "$ONED" || return 1
-    PID=$(<"$D/var/oned.pid")
-}
+restart_oned 4 || failures=$((failures + 1))
 
 # Wait until $1 VMs are RUNNING.
 wait_running() {
@@ -275,19 +275,9 @@ if ((SVMS > 0)) && stop_oned; then
         bench percall:5 time -n 5 -m one.vmpool.info -i -2 -i -1 -i -1 -i -1
         grep -E '^(VmRSS|VmHWM):' "/proc/$PID/status" | sed 's/^/  running /'
         ls -l "$D/var/one.db" | awk '{ printf "  database: %.0f MiB\n", $5 / 1048576 }'
-        if stop_oned; then
-            t0=$(now_ns)
-            if start_oned; then
-                t1=$(now_ns)
-                awk -v t=$((t1 - t0)) 'BEGIN { printf "restart to serving: %.0f ms\n", t / 1e6 }'
-                grep 'Loaded' "$D/var/oned.log" | tail -n 8 | sed 's/^.*\]: /  /'
-                grep -E '^VmRSS:' "/proc/$PID/status" | sed 's/^/  after restart /'
-                sleep 5     # the first monitoring round of every host
-                grep -E '^VmRSS:' "/proc/$PID/status" | sed 's/^/  5 s later /'
-            else
-                echo "*** oned failed to restart ***"
-                failures=$((failures + 1))
-            fi
+        if restart_oned 8; then
+            sleep 5     # the first monitoring round of every host
+            grep -E '^VmRSS:' "/proc/$PID/status" | sed 's/^/  5 s later /'
         else
             failures=$((failures + 1))
         fi
