@@ -138,13 +138,7 @@ static const cli_command datastore_commands[] = {
     { .name = "update", .synopsis = "ID|NAME FILE",
       .help = "Replace (or --append to) the datastore template from FILE ('-': stdin)",
       .min_args = 2, .max_args = 2, .opts = cli_update_opts, .run = cli_run_update },
-    { .name = "chmod", .synopsis = "ID|NAME OCTAL",
-      .help = "Set permissions, e.g. 640 (digits: USE=4 MANAGE=2 ADMIN=1)",
-      .min_args = 2, .max_args = 2, .run = cli_run_chmod },
-    { .name = "chown", .synopsis = "ID|NAME USER [GROUP]", .help = "Change the owner (and group)",
-      .min_args = 2, .max_args = 3, .run = cli_run_chown },
-    { .name = "chgrp", .synopsis = "ID|NAME GROUP", .help = "Change the group",
-      .min_args = 2, .max_args = 2, .run = cli_run_chgrp },
+    CLI_OWNERSHIP_COMMANDS,
 };
 
 const cli_object cli_datastore_object = {

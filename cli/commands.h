@@ -115,6 +115,18 @@ int cli_run_chown(cli_ctx *ctx);
 int cli_run_chgrp(cli_ctx *ctx);
 /* update ID|NAME FILE [--append]: one.<rpc>.update(id, text, 0|1); FILE "-" is stdin. */
 int cli_run_update(cli_ctx *ctx);
+/* chmod, chown and chgrp: the same three rows for every owned object
+ * (datastores, templates, VMs, ...), run by the generic handlers. */
+#define CLI_OWNERSHIP_COMMANDS \
+    { .name = "chmod", .synopsis = "ID|NAME OCTAL", \
+      .help = "Set permissions, e.g. 640 (digits: USE=4 MANAGE=2 ADMIN=1)", \
+      .min_args = 2, .max_args = 2, .run = cli_run_chmod }, \
+    { .name = "chown", .synopsis = "ID|NAME USER [GROUP]", \
+      .help = "Change the owner (and group)", \
+      .min_args = 2, .max_args = 3, .run = cli_run_chown }, \
+    { .name = "chgrp", .synopsis = "ID|NAME GROUP", .help = "Change the group", \
+      .min_args = 2, .max_args = 2, .run = cli_run_chgrp }
+
 extern const cli_optdef cli_update_opts[];
 
 /* lock ID|NAME... [--use|--manage|--admin|--all]: one.<rpc>.lock(id, 1..4),
