@@ -47,9 +47,8 @@ static int nb_datastore_from_xml(nb_object *o, const xmlNode *root, char **err)
 
     if (nb_xml_read_common(o, root, err) < 0)
         return -1;
-    bad = nb_xml_child_int(root, "UID", &o->uid) < 0 ? "UID" :
-          nb_xml_child_int(root, "GID", &o->gid) < 0 ? "GID" :
-          nb_xml_read_permissions(root, &o->perms) < 0 ? "PERMISSIONS" :
+    bad = nb_xml_read_owned(o, root);
+    bad = bad ? bad :
           !(d->ds_mad = nb_xml_child_strdup(root, "DS_MAD")) ? "DS_MAD" :
           !(d->tm_mad = nb_xml_child_strdup(root, "TM_MAD")) ? "TM_MAD" :
           !(d->base_path = nb_xml_child_strdup(root, "BASE_PATH")) ? "BASE_PATH" :

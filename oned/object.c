@@ -209,6 +209,13 @@ int nb_xml_read_common(nb_object *o, const xmlNode *root, char **err)
     return ret;
 }
 
+const char *nb_xml_read_owned(nb_object *o, const xmlNode *root)
+{
+    return nb_xml_child_int(root, "UID", &o->uid) < 0 ? "UID" :
+           nb_xml_child_int(root, "GID", &o->gid) < 0 ? "GID" :
+           nb_xml_read_permissions(root, &o->perms) < 0 ? "PERMISSIONS" : NULL;
+}
+
 int nb_xml_read_ids(const xmlNode *node, const char *name, int **ids, size_t *n)
 {
     const xmlNode *set = nb_xml_child(node, name);

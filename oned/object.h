@@ -114,6 +114,9 @@ int nb_xml_child_int(const xmlNode *node, const char *name, int *out);
 int nb_xml_child_ll(const xmlNode *node, const char *name, long long *out);
 /* Read ID, NAME and TEMPLATE, which every named object's document has. */
 int nb_xml_read_common(nb_object *o, const xmlNode *root, char **err);
+/* Read UID, GID and PERMISSIONS, which every owned object's document has:
+ * NULL, or the name of the first one missing or invalid. */
+const char *nb_xml_read_owned(nb_object *o, const xmlNode *root);
 /* Collect <name><ID>n</ID>...</name> into a sorted int vector. */
 int nb_xml_read_ids(const xmlNode *node, const char *name, int **ids, size_t *n);
 

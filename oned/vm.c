@@ -1027,10 +1027,9 @@ static int nb_vm_from_xml(nb_object *o, const xmlNode *root, char **err)
 
     if (nb_xml_read_common(o, root, err) < 0)
         return -1;
-    bad = nb_xml_child_int(root, "UID", &o->uid) < 0 ? "UID" :
-          nb_xml_child_int(root, "GID", &o->gid) < 0 ? "GID" :
-          nb_xml_read_permissions(root, &o->perms) < 0 ? "PERMISSIONS" :
-          nb_xml_child_ll(root, "LAST_POLL", &vm->last_poll) < 0 ? "LAST_POLL" : NULL;
+    bad = nb_xml_read_owned(o, root);
+    if (!bad && nb_xml_child_ll(root, "LAST_POLL", &vm->last_poll) < 0)
+        bad = "LAST_POLL";
     if (!bad)
         bad = vm_read_int(root, "STATE", &vm->phase.state, vm_state_valid);
     if (!bad)

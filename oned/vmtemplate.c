@@ -22,10 +22,9 @@ static int nb_vmtemplate_from_xml(nb_object *o, const xmlNode *root, char **err)
 
     if (nb_xml_read_common(o, root, err) < 0)
         return -1;
-    bad = nb_xml_child_int(root, "UID", &o->uid) < 0 ? "UID" :
-          nb_xml_child_int(root, "GID", &o->gid) < 0 ? "GID" :
+    bad = nb_xml_read_owned(o, root);
+    bad = bad ? bad :
           nb_xml_read_lock(o, root) < 0 ? "LOCK" :
-          nb_xml_read_permissions(root, &o->perms) < 0 ? "PERMISSIONS" :
           nb_xml_child_ll(root, "REGTIME", &nb_vmtemplate_of(o)->regtime) < 0 ? "REGTIME" :
           NULL;
     if (bad) {
