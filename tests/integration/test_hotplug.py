@@ -136,6 +136,7 @@ def test_disk_hotplug_wrong_state_and_cold_poweroff(admin, uniq):
     vid = running_vm(admin, hid, DISK_VM)
     act(admin, "poweroff", vid, POWEROFF)
     admin.ok("one.vm.attach", vid, 'DISK=[SOURCE="/var/tmp/a.img"]')
+    wait_phase(admin, vid, POWEROFF)    # HOTPLUG_PROLOG_POWEROFF until the step is done
     admin.ok("one.vm.attachnic", vid, 'NIC=[BRIDGE="br0"]')
     doc = wait_phase(admin, vid, POWEROFF)
     assert disks(doc)[-1] == ("1", "vdb", "/var/tmp/a.img")
