@@ -23,12 +23,12 @@ static nb_place_vm vm(int id)
     return (nb_place_vm) { .id = id, .cpu = 100, .mem = 1024, .current_host = -1 };
 }
 
-/* Test filter: rejects host ids listed in deny[group] with reason 0, and
- * counts its calls per (group, host id). */
+/* Test filter: rejects host deny_host (for group deny_group, or -1: all)
+ * with reason 0, and counts its calls per (group, host id). */
 typedef struct fctx {
     int deny_host, deny_group;          /* -1: none */
-    int calls[4][16];
-    double rank[16];                    /* by host id */
+    int calls[4][32];
+    double rank[32];                    /* by host id */
     int rank_calls;
 } fctx;
 
@@ -405,7 +405,7 @@ static void test_deterministic(void **state)
     }
     fctx f = fresh();
     f.deny_host = 5;
-    for (int i = 0; i < 16; i++)
+    for (int i = 0; i < 20; i++)
         f.rank[i] = i % 4;
     nb_place_input in = input(h, 20, v, 60, &f);
     nb_place_result *a, *b;
