@@ -2,6 +2,7 @@
  * test_place.c: one placement pass (reference §9.3): policies, capacity,
  * limits, order, the per-(group, host) cache and the "No host fits" text.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,6 +157,12 @@ static void test_custom(void **state)
     /* A VM with its own SCHED_RANK uses rank() on every host. */
     v[0].custom_rank = v[1].custom_rank = true;
     f.rank[2] = 10;
+    plan_ok(&in, (int[]) { 0, 1 }, (int[]) { 2, 2 });
+    /* A rank that is not a number goes last, even first in id order. */
+    f.rank[0] = NAN;
+    f.rank[2] = -1e300;
+    plan_ok(&in, (int[]) { 0, 1 }, (int[]) { 1, 1 });
+    h[1].max_cpu = 0;
     plan_ok(&in, (int[]) { 0, 1 }, (int[]) { 2, 2 });
 }
 
