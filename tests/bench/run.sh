@@ -195,6 +195,10 @@ echo "-- ACL engine alone, in process (no oned): one check, and a pool listing's
 "$ACLBENCH" || failures=$((failures + 1))
 echo
 
+echo "-- scheduler expressions alone, in process: one requirement and one rank against a 40-attribute host"
+"$BUILD/tests/bench/exprbench" || failures=$((failures + 1))
+echo
+
 VMS=${BENCH_VMS:-10000}
 HOSTS=${BENCH_HOSTS:-100}
 echo "-- compute: $HOSTS dummy hosts, $VMS VMs allocated, then deployed over 8 connections"
