@@ -199,6 +199,8 @@ echo
 
 echo "-- scheduler: one placement pass alone, in process (no oned)"
 "$PLACEBENCH" || failures=$((failures + 1))
+echo "-- scheduler expressions alone, in process: one requirement and one rank against a 40-attribute host"
+"$BUILD/tests/bench/exprbench" || failures=$((failures + 1))
 echo
 
 VMS=${BENCH_VMS:-10000}
