@@ -282,8 +282,9 @@ static void *stop_main(void *arg)
 }
 
 /* Call nb_workers_stop on another thread (it blocks until the gated job
- * returns) and come back once it has begun: from then on a submitted probe
- * is cancelled.  Probes accepted before that count as runs. */
+ * returns) and come back once it has begun (something was cancelled): from
+ * then on a submitted probe is cancelled.  Returns how many probes were
+ * submitted, -1 if the thread could not start. */
 static int stop_in_background(stopper *s, nb_workers *w)
 {
     s->w = w;
@@ -295,7 +296,7 @@ static int stop_in_background(stopper *s, nb_workers *w)
         accepted++;
         sched_yield();
     }
-    return accepted - 1;
+    return accepted;
 }
 
 static void test_stop_cancels_queued_jobs(void **state)
@@ -313,13 +314,13 @@ static void test_stop_cancels_queued_jobs(void **state)
     gate_reached(&the_gate);
 
     stopper s;
-    int probes = stop_in_background(&s, w);
+    int probes = stop_in_background(&s, w);     /* may be 0: stop can be that quick */
     assert_true(probes >= 0);
     gate_open(&the_gate);
     pthread_join(s.thread, NULL);
     /* Probes accepted before stop began were queued behind the gate too. */
     assert_int_equal(atomic_load(&runs), 0);
-    assert_int_equal(atomic_load(&cancels), 50 + probes + 1);
+    assert_int_equal(atomic_load(&cancels), 50 + probes);
 }
 
 /* Negative keys other than -1 are keys too (oned keys hosts below -1). */
@@ -376,14 +377,14 @@ static void test_submit_during_stop_cancels(void **state)
 
     stopper s;
     int probes = stop_in_background(&s, w);
-    assert_true(probes >= 0);
+    assert_true(probes >= 1);       /* nothing else can be cancelled: one probe was */
     gate_open(&the_gate);
     pthread_join(s.thread, NULL);
 
     /* Probes accepted before stop either ran on the idle worker or were
      * cancelled by stop; then the refused probe and the late job. */
-    assert_true(atomic_load(&runs) <= probes);          /* no late_run */
-    assert_int_equal(atomic_load(&runs) + atomic_load(&cancels), probes + 2);
+    assert_true(atomic_load(&runs) < probes);           /* no late_run */
+    assert_int_equal(atomic_load(&runs) + atomic_load(&cancels), probes + 1);
 }
 
 static void test_stop_idle_and_null(void **state)
