@@ -11,6 +11,7 @@
 #   BENCH_SCALE_VMS, BENCH_SCALE_HOSTS   the restart at scale, on a fresh
 #                  database (default 100000 VMs on 10000 hosts; 0 skips it)
 #   ONED, RPCBENCH, ACLBENCH override BUILD_DIR/oned/oned and BUILD_DIR/tests/bench/{rpc,acl}bench
+#   PLACEBENCH     overrides BUILD_DIR/tests/bench/placebench
 #   BENCH_MON_INTERVAL, BENCH_MON_CYCLES  see monbench.py (the monitoring history)
 # make runs this with $(SHELL), which may be a POSIX sh such as dash.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -20,6 +21,7 @@ BUILD=${1:?usage: run.sh BUILD_DIR}
 ONED=${ONED:-$BUILD/oned/oned}
 RPCBENCH=${RPCBENCH:-$BUILD/tests/bench/rpcbench}
 ACLBENCH=${ACLBENCH:-$BUILD/tests/bench/aclbench}
+PLACEBENCH=${PLACEBENCH:-$BUILD/tests/bench/placebench}
 SECS=${BENCH_SECONDS:-5}
 USERS=${BENCH_USERS:-10000}
 AUTH=oneadmin:benchpw
@@ -27,7 +29,7 @@ AUTH=oneadmin:benchpw
 # one.user.allocate would spend tens of ms hashing and the fill take minutes.
 HASH_ITERATIONS=1000
 
-for f in "$ONED" "$RPCBENCH" "$ACLBENCH"; do
+for f in "$ONED" "$RPCBENCH" "$ACLBENCH" "$PLACEBENCH"; do
     [[ -x $f ]] || { echo "run.sh: $f is missing (build it first)" >&2; exit 2; }
 done
 
@@ -193,6 +195,10 @@ echo
 
 echo "-- ACL engine alone, in process (no oned): one check, and a pool listing's filter"
 "$ACLBENCH" || failures=$((failures + 1))
+echo
+
+echo "-- scheduler: one placement pass alone, in process (no oned)"
+"$PLACEBENCH" || failures=$((failures + 1))
 echo
 
 VMS=${BENCH_VMS:-10000}
