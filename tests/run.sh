@@ -86,9 +86,10 @@ declare -A fuzz_sources=(
     [template]="lib/template.c lib/buf.c lib/util.c"
     [acl]="acl/rule_text.c acl/rule.c acl/perm.c lib/buf.c lib/util.c"
     [domain]="drivers/libvirt/domain.c drivers/vmm.c lib/template.c lib/buf.c lib/util.c"
+    [expr]="scheduler/expr.c lib/buf.c lib/util.c"
 )
 fuzz_ok=0; fuzz_bad=0
-for t in xmlrpc template acl domain; do
+for t in xmlrpc template acl domain expr; do
     bin="$ROOT/build/fuzz_$t"
     corpus="$RESULTS/corpus-$t"
     srcs=()

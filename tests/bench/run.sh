@@ -200,6 +200,9 @@ echo
 echo "-- scheduler: one placement pass alone, in process (no oned)"
 "$PLACEBENCH" || failures=$((failures + 1))
 echo
+echo "-- scheduler expressions alone, in process: one requirement and one rank against a 40-attribute host"
+"$BUILD/tests/bench/exprbench" || failures=$((failures + 1))
+echo
 
 VMS=${BENCH_VMS:-10000}
 HOSTS=${BENCH_HOSTS:-100}
