@@ -16,6 +16,7 @@
 #include "oned/host.h"
 #include "oned/hotplug.h"
 #include "oned/quota_model.h"
+#include "oned/sched.h"
 #include "oned/tenancy.h"
 #include "oned/vm.h"
 #include "oned/vmtemplate.h"
@@ -111,6 +112,8 @@ static int nb_vm_create(nb_call *c, const nb_tmpl *t, const char *name, const ch
     vm->stime = nb_now();
     vm->deploy_id = nb_strdup("");
     nb_txn_insert(c->txn, o);
+    if (!hold)
+        nb_sched_wake(c->txn);
     nb_reply_int(c, o->oid);
     return 0;
 }
