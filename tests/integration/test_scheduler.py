@@ -244,12 +244,13 @@ def test_private_vdc_dedicated_hosts(make_oned):
     assert "1 are not yours to use (no HOST:MANAGE)" in msg, msg
     assert "2 lack" in msg, msg
 
-    # Confinement: with SCHED_CONFINE, even a host the tenant may MANAGE
-    # outside its clusters is refused.
-    a.ok("one.acl.addrule", f"@{tenant}", f"HOST/#{shared}", "MANAGE")
+    # Confinement: with SCHED_CONFINE on its dedicated cluster, the tenant's
+    # VMs go nowhere else, even to a host it may MANAGE that has room.
     a.ok("one.cluster.update", cid, 'SCHED_CONFINE="YES"', 1)
-    msg = wait_message_matching(a, more[-1], "outside the clusters dedicated")
-    assert phase(vm_doc(a, more[-1])) == PENDING
+    a.ok("one.acl.addrule", "2%08x" % tenant, "%x" % (0x2100000000 | shared), "2")  # MANAGE
+    a.ok("one.vm.action", "terminate-hard", ovms[0])
+    msg = wait_message_matching(a, more[-1], "1 are outside the clusters dedicated to your group")
+    assert phase(vm_doc(a, more[-1])) == PENDING, msg
     a.ok("one.cluster.update", cid, 'SCHED_CONFINE="NO"', 1)
     assert host_of(wait_phase(a, more[-1], RUNNING)) == shared
 
