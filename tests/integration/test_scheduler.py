@@ -7,9 +7,11 @@ Every test runs its own oned (make_oned) with the scheduler on: it places
 every pending VM on every host it may use, so tests must not share hosts.
 """
 
+import re
 import time
 
-from harness import ids, xml
+from harness import xml
+from test_cli_tenancy import ok as cli_ok, row_of
 from test_vms import BOOT_FAILURE, PENDING, RUNNING, phase, vm_doc, wait_phase
 
 PW = "pw"
@@ -136,6 +138,10 @@ def test_impossible_requirement_says_why(make_oned):
     [vid] = instantiate(a, text=VM_TEXT + 'SCHED_REQUIREMENTS="FREE_CPU > 100000"\n')
     msg = wait_message(a, vid)
     assert msg == "No host fits: 3 fail SCHED_REQUIREMENTS", msg
+    # onevm show prints it, onevm list still lists the VM as pending.
+    out = cli_ok(d, "onevm", "show", str(vid))
+    assert re.search(r'^SCHED_MESSAGE="No host fits: 3 fail SCHED_REQUIREMENTS"$', out, re.M), out
+    assert row_of(cli_ok(d, "onevm", "list"), vid)[4] == "pend"
     # A requirement that names a host by name places it there.
     [vid2] = instantiate(a, text=VM_TEXT + 'SCHED_REQUIREMENTS="NAME = \\"r2\\""\n')
     assert host_of(wait_phase(a, vid2, RUNNING)) == hosts[2]
