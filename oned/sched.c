@@ -605,8 +605,11 @@ static const sc_vm *nb_sched_vm(const sc_pass *p, int id)
     return lo < p->nvms && p->vms[lo].id == id ? &p->vms[lo] : NULL;
 }
 
-/* Returns how many were placed. */
-static size_t nb_sched_carry_out(sc_pass *p, const nb_place_result *r, size_t n)
+/* Returns how many were placed.  The core's messages are written when
+ * `explain`: a pass that placed VMs is followed by another at once, and
+ * only a pass that placed nothing has final counts (not a pass's MAX_HOST
+ * or MAX_DISPATCH). */
+static size_t nb_sched_carry_out(sc_pass *p, const nb_place_result *r, size_t n, bool explain)
 {
     nb_sched *s = p->s;
     nb_txn *t = NULL;
@@ -631,7 +634,7 @@ static size_t nb_sched_carry_out(sc_pass *p, const nb_place_result *r, size_t n)
                 nb_log_info("VM %d not placed on host %d: %s", v->id, r[i].host_id, why);
             }
         }
-        if (why || r[i].message || v->error)
+        if (why || v->error || (explain && r[i].message))
             nb_sched_set_message(t, v, why ? why : v->error ? v->error : r[i].message);
         free(why);
         if (++in_batch == NB_SCHED_BATCH) {
@@ -702,15 +705,16 @@ static void nb_sched_pass_free(sc_pass *p)
 }
 
 /*
- * One pass.  True when another should follow at once: the dispatch limits
- * held VMs back that may fit (MAX_HOST = 1 places one VM per host per
- * pass, as OpenNebula; passes in quick succession make up for it).
+ * One pass.  True when another should follow at once: it placed VMs and
+ * left others (MAX_HOST = 1 places one VM per host per pass, as OpenNebula;
+ * passes in quick succession make up for it).  `explain`: write the core's
+ * messages (the previous pass placed nothing more).
  */
-static bool nb_sched_pass(nb_sched *s)
+static bool nb_sched_pass(nb_sched *s, bool explain)
 {
     sc_pass p = { .s = s, .cfg = s->m->cfg, .now = nb_now() };
     nb_place_result *r = NULL;
-    size_t nr = 0, placed = 0, held = 0;
+    size_t nr = 0, placed = 0, left = 0;
     bool again = false;
 
     nb_hash_init(&p.exprs);
@@ -726,12 +730,12 @@ static bool nb_sched_pass(nb_sched *s)
         if (nb_place(&in, &r, &nr) < 0) {
             nb_log_error("The placement pass refused its input");
         } else {
-            placed = nb_sched_carry_out(&p, r, nr);
+            placed = nb_sched_carry_out(&p, r, nr, explain);
             for (size_t i = 0; i < nr; i++)
-                held += r[i].host_id < 0 && !r[i].message;
-            again = placed > 0 && held > 0;
-            nb_log_debug("Pass: %zu VMs, %zu hosts, %zu placed, %zu held by the limits",
-                         p.nvms, p.nhosts, placed, held);
+                left += r[i].host_id < 0;
+            again = placed > 0 && left > 0;
+            nb_log_debug("Pass: %zu VMs, %zu hosts, %zu placed, %zu left", p.nvms, p.nhosts,
+                         placed, left);
         }
         nb_place_results_free(r, nr);
     }
@@ -745,6 +749,7 @@ static void *nb_sched_main(void *arg)
 {
     nb_sched *s = arg;
     const nb_config *cfg = s->m->cfg;
+    bool again = false;
 
     pthread_mutex_lock(&nb_sched_mu);
     while (!s->stop) {
@@ -757,9 +762,10 @@ static void *nb_sched_main(void *arg)
             ;
         if (s->stop)
             break;
-        if (s->woken && cfg->sched.window_ms > 0) {
+        if (s->woken && !again && cfg->sched.window_ms > 0) {
             /* What follows a wake-up (the rest of a burst of instantiates)
-             * joins this pass. */
+             * joins this pass; a pass that follows one at once does not
+             * wait. */
             struct timespec window = { 0, (long)cfg->sched.window_ms * 1000000L };
             pthread_mutex_unlock(&nb_sched_mu);
             nanosleep(&window, NULL);
@@ -767,7 +773,7 @@ static void *nb_sched_main(void *arg)
         }
         s->woken = false;
         pthread_mutex_unlock(&nb_sched_mu);
-        bool again = nb_sched_pass(s);
+        again = nb_sched_pass(s, !again);
         pthread_mutex_lock(&nb_sched_mu);
         s->woken |= again;
     }
