@@ -11,6 +11,7 @@
  */
 #include "scheduler/place.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,8 +137,10 @@ static int group_build(pass *p, group_state *g, const nb_place_vm *vm)
             goto cleanup;
         for (size_t c = 0; c < g->ncand; c++) {
             const nb_place_host *h = p->hosts[g->cand[c]].h;
-            g->crank[c] = vm->custom_rank || h->policy == NB_POLICY_CUSTOM
-                              ? in->rank(in->ctx, vm, h) : 0;
+            double r = vm->custom_rank || h->policy == NB_POLICY_CUSTOM
+                           ? in->rank(in->ctx, vm, h) : 0;
+            /* NaN compares false both ways: rank it last, not by position. */
+            g->crank[c] = isnan(r) ? -HUGE_VAL : r;
         }
     }
     g->built = true;

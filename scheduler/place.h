@@ -60,10 +60,12 @@ typedef struct nb_place_input {
     size_t nhosts;
     const nb_place_vm *vms;
     size_t nvms;
-    /* NB_PLACE_OK, or the index of the caller's reason. */
+    /* NB_PLACE_OK, or the index of the caller's reason (NULL: every host
+     * passes).  Asked with the group's first VM in plan order. */
     int (*filter)(void *ctx, const nb_place_vm *vm, const nb_place_host *host);
     /* Custom rank of host for vm (higher first); only for custom_rank VMs
-     * and NB_POLICY_CUSTOM hosts. */
+     * and NB_POLICY_CUSTOM hosts, so NULL is fine without them.  NaN ranks
+     * last. */
     double (*rank)(void *ctx, const nb_place_vm *vm, const nb_place_host *host);
     void *ctx;
     /* The caller's reasons, as the message counts them: "fail
@@ -85,7 +87,9 @@ typedef struct nb_place_result {
 } nb_place_result;
 
 /* One result per input VM, in plan order (placed and not); *out is
- * malloc'd, free it with nb_place_results_free.  0, or -1 on bad input. */
+ * malloc'd, free it with nb_place_results_free.  0, or -1 on bad input
+ * (also: a host id twice, a group or cpu/mem < 0, an unknown policy, rank
+ * NULL but needed, a filter answer that names no reason). */
 int nb_place(const nb_place_input *in, nb_place_result **out, size_t *nout);
 void nb_place_results_free(nb_place_result *r, size_t n);
 

@@ -2,6 +2,7 @@
  * test_place.c: one placement pass (reference §9.3): policies, capacity,
  * limits, order, the per-(group, host) cache and the "No host fits" text.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,12 +24,12 @@ static nb_place_vm vm(int id)
     return (nb_place_vm) { .id = id, .cpu = 100, .mem = 1024, .current_host = -1 };
 }
 
-/* Test filter: rejects host ids listed in deny[group] with reason 0, and
- * counts its calls per (group, host id). */
+/* Test filter: rejects host deny_host (for group deny_group, or -1: all)
+ * with reason 0, and counts its calls per (group, host id). */
 typedef struct fctx {
     int deny_host, deny_group;          /* -1: none */
-    int calls[4][16];
-    double rank[16];                    /* by host id */
+    int calls[4][32];
+    double rank[32];                    /* by host id */
     int rank_calls;
 } fctx;
 
@@ -156,6 +157,12 @@ static void test_custom(void **state)
     /* A VM with its own SCHED_RANK uses rank() on every host. */
     v[0].custom_rank = v[1].custom_rank = true;
     f.rank[2] = 10;
+    plan_ok(&in, (int[]) { 0, 1 }, (int[]) { 2, 2 });
+    /* A rank that is not a number goes last, even first in id order. */
+    f.rank[0] = NAN;
+    f.rank[2] = -1e300;
+    plan_ok(&in, (int[]) { 0, 1 }, (int[]) { 1, 1 });
+    h[1].max_cpu = 0;
     plan_ok(&in, (int[]) { 0, 1 }, (int[]) { 2, 2 });
 }
 
@@ -405,7 +412,7 @@ static void test_deterministic(void **state)
     }
     fctx f = fresh();
     f.deny_host = 5;
-    for (int i = 0; i < 16; i++)
+    for (int i = 0; i < 20; i++)
         f.rank[i] = i % 4;
     nb_place_input in = input(h, 20, v, 60, &f);
     nb_place_result *a, *b;
