@@ -273,6 +273,14 @@ static int req_compare(struct parser *p)
     case T_GT: in.cmp = CMP_GT; break;
     case T_LT: in.cmp = CMP_LT; break;
     case T_HAS: in.cmp = CMP_HAS; break;
+    case T_NOT: /* OpenNebula's != is two tokens: "A ! = 1" is valid there */
+        if (lex(p) != 0)
+            return -1;
+        if (p->tok != T_EQ)
+            return fail(p, p->tstart, "expected '=' after '!', found %s", found(p, b, sizeof(b)));
+        op = T_NE;
+        in.cmp = CMP_NE;
+        break;
     default:
         return fail(p, p->tstart, "expected =, !=, >, < or @> after '%s', found %s",
                     p->e->names[in.name], found(p, b, sizeof(b)));

@@ -109,6 +109,7 @@ static void test_requirements(void **state)
         { "!CLUSTER_ID = 1 & FREE_CPU = 400", true },
         { "!(CLUSTER_ID = 1 | FREE_CPU = 400)", false },
         /* quoted names, whitespace */
+        { "HYPERVISOR ! = xen", true }, { "FREE_CPU ! = 400", false },
         { "\"NAME\" = node07", true }, { "\tHYPERVISOR\n=\r\"kvm\" ", true },
     };
     for (size_t i = 0; i < N(rows); i++)
@@ -157,6 +158,7 @@ static void test_errors(void **state)
         { NB_EXPR_REQUIREMENT, "NAME != (", "syntax error at column 9: expected a value after '!=', found '('" },
         { NB_EXPR_REQUIREMENT, "TAGS @>", "syntax error at column 8: expected a value after '@>', found the end of the text" },
         { NB_EXPR_REQUIREMENT, "NAME", "syntax error at column 5: expected =, !=, >, < or @> after 'NAME', found the end of the text" },
+        { NB_EXPR_REQUIREMENT, "NAME ! kvm", "syntax error at column 8: expected '=' after '!', found 'kvm'" },
         { NB_EXPR_REQUIREMENT, "NAME kvm", "syntax error at column 6: expected =, !=, >, < or @> after 'NAME', found 'kvm'" },
         { NB_EXPR_REQUIREMENT, "A = 1 &", "syntax error at column 8: expected an attribute name, '!' or '(', found the end of the text" },
         { NB_EXPR_REQUIREMENT, "& A = 1", "syntax error at column 1: expected an attribute name, '!' or '(', found '&'" },
