@@ -113,7 +113,7 @@ typedef struct sc_cluster {
 } sc_cluster;
 
 typedef struct sc_host {
-    nb_host_attrs a;
+    nb_host_attrs a;            /* first: its id is the record's key */
     nb_tmpl tmpl;
     char *name;
     int *vms;
@@ -129,7 +129,7 @@ typedef struct sc_owner {
 } sc_owner;
 
 typedef struct sc_vm {
-    int id, uid, gid;
+    int id, uid, gid;           /* id first: the record's key */
     bool resched;
     bool live;                  /* a resched of a RUNNING VM with LIVE_RESCHEDS */
     char *req, *autoreq, *rank; /* texts, "" when absent */
@@ -151,8 +151,9 @@ typedef struct sc_pass {
     size_t nowners;
     sc_vm *vms;
     size_t nvms, cap_vms;
-    nb_place_host *phosts;
+    nb_place_host *phosts;      /* the core's view, index for index */
     nb_place_vm *pvms;
+    size_t cap_pvms;
     /* The VMs the scheduler sent that failed to boot: recover them. */
     nb_sched_sent *failed;
     size_t nfailed, cap_failed;
@@ -353,9 +354,7 @@ static void nb_sched_take_vm(sc_pass *p, nb_model *m, const nb_object *o)
     if (!pending && !(vm->resched && movable && last))
         return;
     nb_grow(&p->vms, &p->cap_vms, p->nvms + 1, sizeof(*p->vms));
-    p->pvms = realloc(p->pvms, p->cap_vms * sizeof(*p->pvms));
-    if (!p->pvms)
-        abort();
+    nb_grow(&p->pvms, &p->cap_pvms, p->nvms + 1, sizeof(*p->pvms));
     v = &p->vms[p->nvms];
     pv = &p->pvms[p->nvms++];
     *v = (sc_vm){
@@ -546,18 +545,33 @@ static bool nb_sched_still(nb_txn *t, const sc_vm *v, int hid)
     return v->resched ? vm->resched == 1 : vm->phase.state == NB_VM_PENDING;
 }
 
+static int nb_sched_id_cmp(const void *key, const void *elem)
+{
+    int a = *(const int *)key, b = *(const int *)elem;
+    return (a > b) - (a < b);
+}
+
+/* Hosts and VMs are taken in id order, as the pools keep them, and both
+ * records start with their id. */
+static const sc_host *nb_sched_host(const sc_pass *p, int hid)
+{
+    return bsearch(&hid, p->hosts, p->nhosts, sizeof(*p->hosts), nb_sched_id_cmp);
+}
+
+static const sc_vm *nb_sched_vm(const sc_pass *p, int id)
+{
+    return bsearch(&id, p->vms, p->nvms, sizeof(*p->vms), nb_sched_id_cmp);
+}
+
 /* Deploy (or migrate) v to hid as one.vm.deploy would for oneadmin,
  * capacity enforced.  The handlers change nothing until their last check
  * passed, so a refusal leaves the batch's other changes alone.  NULL, or
  * why not (malloc'd). */
 static char *nb_sched_send(nb_txn *t, const sc_pass *p, const sc_vm *v, int hid)
 {
-    const sc_host *h = NULL;
+    const sc_host *h = nb_sched_host(p, hid);
     char *err = NULL;
 
-    for (size_t i = 0; i < p->nhosts && !h; i++)
-        if (p->hosts[i].a.id == hid)
-            h = &p->hosts[i];
     if (v->resched) {
         nb_xv args[] = {
             { .type = NB_XV_INT, .u.i = v->id }, { .type = NB_XV_INT, .u.i = hid },
@@ -589,20 +603,6 @@ static void nb_sched_commit(nb_txn *t)
         nb_log_error("Cannot save the placements: %s", err);
         free(err);
     }
-}
-
-static const sc_vm *nb_sched_vm(const sc_pass *p, int id)
-{
-    size_t lo = 0, hi = p->nvms;
-    /* The pool is walked in id order: p->vms is sorted. */
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (p->vms[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < p->nvms && p->vms[lo].id == id ? &p->vms[lo] : NULL;
 }
 
 /* Returns how many were placed.  The core's messages are written when
