@@ -259,7 +259,7 @@ static void nb_sched_take_hosts(sc_pass *p, nb_model *m)
         const nb_host *h = nb_host_cof(o);
         sc_host *sh = &p->hosts[p->nhosts];
         nb_place_host *ph = &p->phosts[p->nhosts++];
-        const char *prio = nb_tmpl_get(&o->tmpl, "PRIORITY");
+        const char *prio;
         long long free_cpu;
 
         nb_tmpl_copy(&sh->tmpl, &o->tmpl);
@@ -268,6 +268,9 @@ static void nb_sched_take_hosts(sc_pass *p, nb_model *m)
         if (h->nvms)
             memcpy(sh->vms, h->vms, h->nvms * sizeof(int));
         sh->cluster = nb_sched_cluster(p, h->cluster_id);
+        /* The fixed policy's PRIORITY: the host's, else its cluster's. */
+        if (!(prio = nb_tmpl_get(&o->tmpl, "PRIORITY")) && sh->cluster)
+            prio = nb_tmpl_get(&sh->cluster->tmpl, "PRIORITY");
         sh->a = (nb_host_attrs){
             .id = o->oid, .name = sh->name, .state = h->state, .cluster_id = h->cluster_id,
             .tmpl = &sh->tmpl, .cluster_tmpl = sh->cluster ? &sh->cluster->tmpl : NULL,

@@ -114,6 +114,13 @@ def test_cluster_policy_overrides_the_site(make_oned):
     hosts = [new_host(a, f"c{i}") for i in range(2)]
     a.ok("one.cluster.update", 0, 'SCHED_POLICY="0"', 1)
     assert placed(a, instantiate(a, 3)) == [hosts[0]] * 3
+    # Fixed: the host's PRIORITY, else the cluster's.
+    a.ok("one.cluster.update", 0, 'SCHED_POLICY="4"\nPRIORITY="5"', 1)
+    a.ok("one.host.update", hosts[1], 'PRIORITY="1"', 1)
+    assert placed(a, instantiate(a, 1)) == [hosts[0]]
+    # A VM's own SCHED_RANK wins over the cluster's policy.
+    assert placed(a, instantiate(a, 1, text=VM_TEXT + 'SCHED_RANK="-RUNNING_VMS"\n')) == \
+        [hosts[1]]
 
 
 def test_capacity_respected(make_oned):
