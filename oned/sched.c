@@ -609,9 +609,7 @@ static void nb_sched_commit(nb_txn *t)
 }
 
 /* Returns how many were placed.  The core's messages are written when
- * `explain`: a pass that placed VMs is followed by another at once, and
- * only a pass that placed nothing has final counts (not a pass's MAX_HOST
- * or MAX_DISPATCH). */
+ * `explain` (they are final, not a pass's MAX_HOST). */
 static size_t nb_sched_carry_out(sc_pass *p, const nb_place_result *r, size_t n, bool explain)
 {
     nb_sched *s = p->s;
@@ -710,14 +708,13 @@ static void nb_sched_pass_free(sc_pass *p)
 /*
  * One pass.  True when another should follow at once: it placed VMs and
  * left others (MAX_HOST = 1 places one VM per host per pass, as OpenNebula;
- * passes in quick succession make up for it).  `explain`: write the core's
- * messages (the previous pass placed nothing more).
+ * passes in quick succession make up for it).
  */
-static bool nb_sched_pass(nb_sched *s, bool explain)
+static bool nb_sched_pass(nb_sched *s)
 {
     sc_pass p = { .s = s, .cfg = s->m->cfg, .now = nb_now() };
     nb_place_result *r = NULL;
-    size_t nr = 0, placed = 0, left = 0;
+    size_t nr = 0, planned = 0, placed = 0, left = 0;
     bool again = false;
 
     nb_hash_init(&p.exprs);
@@ -733,9 +730,12 @@ static bool nb_sched_pass(nb_sched *s, bool explain)
         if (nb_place(&in, &r, &nr) < 0) {
             nb_log_error("The placement pass refused its input");
         } else {
-            placed = nb_sched_carry_out(&p, r, nr, explain);
             for (size_t i = 0; i < nr; i++)
-                left += r[i].host_id < 0;
+                planned += r[i].host_id >= 0;
+            /* With MAX_HOST, a plan that places VMs may hold others back
+             * that the next pass places: their counts are not final. */
+            placed = nb_sched_carry_out(&p, r, nr, p.cfg->sched.max_host == 0 || planned == 0);
+            left = nr - placed;
             again = placed > 0 && left > 0;
             nb_log_debug("Pass: %zu VMs, %zu hosts, %zu placed, %zu left", p.nvms, p.nhosts,
                          placed, left);
@@ -776,7 +776,7 @@ static void *nb_sched_main(void *arg)
         }
         s->woken = false;
         pthread_mutex_unlock(&nb_sched_mu);
-        again = nb_sched_pass(s, !again);
+        again = nb_sched_pass(s);
         pthread_mutex_lock(&nb_sched_mu);
         s->woken |= again;
     }
