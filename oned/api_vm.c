@@ -140,12 +140,6 @@ static int nb_vm_allocate(nb_call *c)
     return ret;
 }
 
-static bool nb_tmpl_yes(const nb_tmpl *t, const char *name)
-{
-    const char *v = nb_tmpl_get(t, name);
-    return v && nb_strcaseeq(v, "YES");
-}
-
 /* instantiate(id, name, hold?, extra?, persistent?): USE on the template
  * (dispatcher), then a VM from it with `extra` merged over it. */
 static int nb_template_instantiate(nb_call *c)

@@ -165,12 +165,6 @@ typedef struct sc_pass {
     size_t nconfined, cap_confined;
 } sc_pass;
 
-static bool nb_sched_yes(const nb_tmpl *t, const char *name)
-{
-    const char *v = nb_tmpl_get(t, name);
-    return v && nb_strcaseeq(v, "YES");
-}
-
 /* The program of text, compiled once per pass; NULL for an empty text,
  * or with *err (malloc'd) when it does not compile. */
 static const nb_expr *nb_sched_expr(sc_pass *p, const char *text, enum nb_expr_kind kind,
@@ -228,7 +222,7 @@ static void nb_sched_take_clusters(sc_pass *p, nb_model *m)
         c->id = o->oid;
         nb_tmpl_copy(&c->tmpl, &o->tmpl);
         c->dedicated_gid = nb_cluster_dedicated_group(o);
-        c->confine = c->dedicated_gid >= 0 && nb_sched_yes(&o->tmpl, "SCHED_CONFINE");
+        c->confine = c->dedicated_gid >= 0 && nb_tmpl_yes(&o->tmpl, "SCHED_CONFINE");
         c->system_ds = nb_cluster_system_ds(o, nb_published_datastore, m);
         c->policy = policy && nb_parse_int(policy, &pol) == 0 && pol >= 0 &&
                     pol <= NB_POLICY_FIXED ? pol : p->cfg->sched.policy;
