@@ -10,9 +10,11 @@ every pending VM on every host it may use, so tests must not share hosts.
 import re
 import time
 
+import pytest
+
 from harness import xml
 from test_cli_tenancy import ok as cli_ok, row_of
-from test_vms import BOOT_FAILURE, PENDING, RUNNING, phase, vm_doc, wait_phase
+from test_vms import A_LIVE_MIGRATE, A_MIGRATE, PENDING, RUNNING, phase, vm_doc, wait_phase
 
 PW = "pw"
 VM_TEXT = "CPU=1\nMEMORY=128\n"     # 100 % of a core, 128 MB
@@ -193,8 +195,9 @@ def test_failing_host_is_avoided(make_oned):
     assert hids == [bad, good], hids
 
 
-def test_resched_migrates(make_oned):
-    d = sched_oned(make_oned)
+@pytest.mark.parametrize("live", [False, True])
+def test_resched_migrates(make_oned, live):
+    d = sched_oned(make_oned, LIVE_RESCHEDS=live)
     a = d.admin
     h0 = new_host(a, "m0")
     [vid] = instantiate(a)
@@ -205,7 +208,11 @@ def test_resched_migrates(make_oned):
     while host_of(vm_doc(a, vid)) != h1 or phase(vm_doc(a, vid)) != RUNNING:
         assert time.monotonic() < deadline, a.ok("one.vm.info", vid)
         time.sleep(0.05)
-    assert vm_doc(a, vid).findtext("RESCHED") == "0"
+    doc = vm_doc(a, vid)
+    assert doc.findtext("RESCHED") == "0"
+    # The stay on m0 ended with a migration, live only with LIVE_RESCHEDS.
+    first = doc.findall("HISTORY_RECORDS/HISTORY")[0]
+    assert int(first.findtext("ACTION")) == (A_LIVE_MIGRATE if live else A_MIGRATE)
 
 
 # ---- tenancy ---------------------------------------------------------------------
