@@ -4,8 +4,8 @@
  * One thread, woken after the commit of any change that may let a VM be
  * placed (a VM becomes PENDING, RESCHED is set, capacity is freed, a host
  * becomes MONITORED), which waits SCHED/WINDOW_MS to batch what follows,
- * then runs a pass: a snapshot under the read lock, the pure placement
- * (scheduler/place.h) with no lock, and each placement carried out through
+ * then runs a pass (sched_pass.h): a snapshot under the read lock, the pure
+ * placement (scheduler/place.h) with no lock, and each placement carried out through
  * one.vm.deploy / one.vm.migrate as oneadmin (dispatch.h), in transactions
  * that check again that the VM and the host are still as planned.  A VM
  * that stays unplaced says why in USER_TEMPLATE/SCHED_MESSAGE; passes
