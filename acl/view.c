@@ -37,9 +37,15 @@ static void nb_acl_ids_finish(nb_acl_ids *s, int **v, size_t *n)
 void nb_acl_view_build(nb_acl_view *v, const nb_subject *s, uint64_t type,
                        const nb_acl_rule *rules, size_t nrules, int zone)
 {
+    nb_acl_view_build_op(v, s, type, NB_OP_USE, rules, nrules, zone);
+}
+
+void nb_acl_view_build_op(nb_acl_view *v, const nb_subject *s, uint64_t type, enum nb_op op,
+                          const nb_acl_rule *rules, size_t nrules, int zone)
+{
     nb_acl_ids oids = { 0 }, gids = { 0 }, cids = { 0 };
 
-    *v = (nb_acl_view){ .subj = s, .everything = nb_subject_is_admin(s) };
+    *v = (nb_acl_view){ .subj = s, .op = op, .everything = nb_subject_is_admin(s) };
     for (size_t w = 0; w < 2 + s->ngroups && !v->everything; w++) {
         size_t begin, end;
         nb_acl_subject_run(rules, nrules, s, w, &begin, &end);
@@ -47,7 +53,7 @@ void nb_acl_view_build(nb_acl_view *v, const nb_subject *s, uint64_t type,
             const nb_acl_rule *r = &rules[i];
             /* As stored in objects: the id compares as the int it was. */
             int id = (int)(uint32_t)(r->resource & NB_ACL_ID_MASK);
-            if (!nb_acl_rule_grants(r, type, NB_OP_USE, zone))
+            if (!nb_acl_rule_grants(r, type, op, zone))
                 continue;
             switch (r->resource & NB_ACL_SEL_MASK) {
             case NB_ACL_ALL: v->everything = true; break;
@@ -84,7 +90,7 @@ static bool nb_acl_has(const int *v, size_t n, int id)
 
 bool nb_acl_view_allows(const nb_acl_view *v, const nb_objref *o)
 {
-    if (v->everything || nb_acl_perms_grant(v->subj, o, NB_OP_USE))
+    if (v->everything || nb_acl_perms_grant(v->subj, o, v->op))
         return true;
     if (o->oid >= 0 && nb_acl_has(v->oids, v->noids, o->oid))
         return true;

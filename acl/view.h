@@ -14,7 +14,8 @@
 
 typedef struct nb_acl_view {
     const nb_subject *subj;
-    bool everything;        /* admin, or a USE rule on all (*) of the type */
+    enum nb_op op;          /* the operation the view answers for */
+    bool everything;        /* admin, or a rule for op on all (*) of the type */
     int *oids;              /* TYPE/#id rules, sorted */
     size_t noids;
     int *gids;              /* TYPE/@gid rules, sorted */
@@ -27,8 +28,12 @@ typedef struct nb_acl_view {
  * keeps the subject pointer: s must outlive it. */
 void nb_acl_view_build(nb_acl_view *v, const nb_subject *s, uint64_t type,
                        const nb_acl_rule *rules, size_t nrules, int zone);
-/* May the view's subject see o (USE, locks ignored)?  Exactly what
- * nb_acl_authorize(s, o, NB_OP_USE, true, ...) answers. */
+/* The same for another operation (the scheduler asks which hosts a VM's
+ * owner may MANAGE). */
+void nb_acl_view_build_op(nb_acl_view *v, const nb_subject *s, uint64_t type, enum nb_op op,
+                          const nb_acl_rule *rules, size_t nrules, int zone);
+/* May the view's subject do the view's op on o (locks ignored)?  Exactly
+ * what nb_acl_authorize(s, o, op, true, ...) answers. */
 bool nb_acl_view_allows(const nb_acl_view *v, const nb_objref *o);
 void nb_acl_view_free(nb_acl_view *v);
 

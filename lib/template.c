@@ -213,6 +213,12 @@ const char *nb_tmpl_get(const nb_tmpl *t, const char *name)
     return NULL;
 }
 
+bool nb_tmpl_yes(const nb_tmpl *t, const char *name)
+{
+    const char *v = nb_tmpl_get(t, name);
+    return v && nb_strcaseeq(v, "YES");
+}
+
 const char *nb_tmpl_vget(const nb_tmpl *t, const char *vector, const char *sub)
 {
     for (size_t i = bound(t->attrs, t->n, vector, false);

@@ -68,6 +68,8 @@ void nb_tmpl_to_text(const nb_tmpl *t, nb_buf *b);
 
 /* First single attribute called name (case-insensitive), or NULL. */
 const char *nb_tmpl_get(const nb_tmpl *t, const char *name);
+/* Is attribute name "YES" (any case)?  Absent: no. */
+bool nb_tmpl_yes(const nb_tmpl *t, const char *name);
 /* First vector called vector, then its first member sub; NULL if absent. */
 const char *nb_tmpl_vget(const nb_tmpl *t, const char *vector, const char *sub);
 /* First attribute (single or vector) called name, or NULL. */

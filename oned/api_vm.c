@@ -16,6 +16,7 @@
 #include "oned/host.h"
 #include "oned/hotplug.h"
 #include "oned/quota_model.h"
+#include "oned/sched.h"
 #include "oned/tenancy.h"
 #include "oned/vm.h"
 #include "oned/vmtemplate.h"
@@ -111,6 +112,8 @@ static int nb_vm_create(nb_call *c, const nb_tmpl *t, const char *name, const ch
     vm->stime = nb_now();
     vm->deploy_id = nb_strdup("");
     nb_txn_insert(c->txn, o);
+    if (!hold)
+        nb_sched_wake(c->txn);
     nb_reply_int(c, o->oid);
     return 0;
 }
@@ -135,12 +138,6 @@ static int nb_vm_allocate(nb_call *c)
         ret = nb_vm_create(c, &t, NULL, NULL, -1, nb_arg_bool(c, 1, false));
     nb_tmpl_free(&t);
     return ret;
-}
-
-static bool nb_tmpl_yes(const nb_tmpl *t, const char *name)
-{
-    const char *v = nb_tmpl_get(t, name);
-    return v && nb_strcaseeq(v, "YES");
 }
 
 /* instantiate(id, name, hold?, extra?, persistent?): USE on the template
@@ -220,18 +217,16 @@ int nb_vm_host_room(nb_call *c, const nb_object *ho, const nb_tmpl *from, const 
     return 0;
 }
 
-/* The first system datastore of cluster cid, or -1. */
-static int nb_cluster_system_ds(nb_txn *t, int cid)
+static const nb_object *nb_txn_datastore(void *t, int id)
+{
+    return nb_txn_get(t, &nb_datastore_kind, id);
+}
+
+/* The first enabled system datastore of cluster cid, or -1. */
+static int nb_cluster_txn_system_ds(nb_txn *t, int cid)
 {
     const nb_object *cl = nb_txn_get(t, &nb_cluster_kind, cid);
-    const nb_cluster *cc = cl ? nb_cluster_cof(cl) : NULL;
-
-    for (size_t i = 0; cc && i < cc->ndatastores; i++) {
-        const nb_object *ds = nb_txn_get(t, &nb_datastore_kind, cc->datastores[i]);
-        if (ds && nb_datastore_cof(ds)->type == NB_DS_SYSTEM)
-            return ds->oid;
-    }
-    return -1;
+    return cl ? nb_cluster_system_ds(cl, nb_txn_datastore, t) : -1;
 }
 
 /*
@@ -255,10 +250,10 @@ static int nb_vm_placement(nb_call *c, size_t hi, size_t di, size_t ei, bool kee
         return nb_fail(c, NB_E_ACTION, ho->oid, "Host %d is offline.", ho->oid);
     to->hid = ho->oid;
     to->ds_id = ds ? ds->oid : keep_ds && last ? last->ds_id
-                             : nb_cluster_system_ds(c->txn, h->cluster_id);
+                             : nb_cluster_txn_system_ds(c->txn, h->cluster_id);
     if (to->ds_id < 0)
-        return nb_fail(c, NB_E_ACTION, ho->oid, "Cluster %d of host %d has no system datastore.",
-                       h->cluster_id, ho->oid);
+        return nb_fail(c, NB_E_ACTION, ho->oid, "Cluster %d of host %d has no enabled system "
+                       "datastore.", h->cluster_id, ho->oid);
     if (ds && nb_datastore_cof(ds)->type != NB_DS_SYSTEM)
         return nb_fail(c, NB_E_ACTION, ds->oid, "Datastore %d is not a system datastore.",
                        ds->oid);

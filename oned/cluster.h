@@ -39,6 +39,12 @@ int nb_cluster_dedicated_group(const nb_object *o);
  * and the host's CLUSTER_ID or the datastore's CLUSTERS) change together.
  * Implemented in cluster_ops.c.
  */
+/* The first enabled system datastore of cluster cl, or -1; `get` finds a
+ * datastore by id in the caller's view (a transaction, the published
+ * pool). */
+int nb_cluster_system_ds(const nb_object *cl, const nb_object *(*get)(void *ctx, int id),
+                         void *ctx);
+
 struct nb_txn;
 /* Move host h into cluster c (out of its current one). */
 void nb_cluster_move_host(struct nb_txn *t, const nb_object *c, const nb_object *h);

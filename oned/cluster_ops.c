@@ -41,3 +41,17 @@ bool nb_cluster_link_datastore(nb_txn *t, const nb_object *c, const nb_object *d
     }
     return true;
 }
+
+int nb_cluster_system_ds(const nb_object *cl, const nb_object *(*get)(void *ctx, int id),
+                         void *ctx)
+{
+    const nb_cluster *cc = nb_cluster_cof(cl);
+
+    for (size_t i = 0; i < cc->ndatastores; i++) {
+        const nb_object *ds = get(ctx, cc->datastores[i]);
+        /* state 1 is DISABLED */
+        if (ds && nb_datastore_cof(ds)->type == NB_DS_SYSTEM && nb_datastore_cof(ds)->state == 0)
+            return ds->oid;
+    }
+    return -1;
+}

@@ -58,6 +58,14 @@ static const struct nb_opt {
     { "DEFAULT_COST/MEMORY_COST", NB_OPT_COST, F(default_cost.memory), "0", 0, 0 },
     { "DEFAULT_COST/DISK_COST", NB_OPT_COST, F(default_cost.disk), "0", 0, 0 },
     { "SHOWBACK_ONLY_RUNNING", NB_OPT_BOOL, F(showback_only_running), "NO", 0, 0 },
+    { "SCHED/ENABLED", NB_OPT_BOOL, F(sched.enabled), "YES", 0, 0 },
+    { "SCHED/WINDOW_MS", NB_OPT_INT, F(sched.window_ms), "50", 0, 100 },
+    { "SCHED/RETRY", NB_OPT_INT, F(sched.retry), "15", 1, 86400 },
+    { "SCHED/MAX_HOST", NB_OPT_INT, F(sched.max_host), "1", 0, 1000000 },
+    { "SCHED/MAX_DISPATCH", NB_OPT_INT, F(sched.max_dispatch), "0", 0, 1000000 },
+    { "SCHED/LIVE_RESCHEDS", NB_OPT_BOOL, F(sched.live_rescheds), "NO", 0, 0 },
+    { "SCHED/POLICY", NB_OPT_INT, F(sched.policy), "1", 0, 4 },
+    { "SCHED/RANK", NB_OPT_STR, F(sched.rank), "", 0, 0 },
 #undef F
 };
 

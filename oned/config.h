@@ -45,6 +45,16 @@ typedef struct nb_config {
         double cpu, memory, disk;   /* per CPU-hour, MB-hour, disk-MB-hour */
     } default_cost;
     bool showback_only_running; /* SHOWBACK_ONLY_RUNNING: CPU/memory charged while running */
+    struct {                    /* SCHED = [...]: the placement thread (docs/scheduler.md) */
+        bool enabled;           /* ENABLED: NO leaves one.vm.deploy to an external scheduler */
+        int window_ms;          /* WINDOW_MS: batching delay after a wake-up, 0..100 */
+        int retry;              /* RETRY: seconds between passes while VMs stay unplaced */
+        int max_host;           /* MAX_HOST: VMs one host gets per pass (0: no limit) */
+        int max_dispatch;       /* MAX_DISPATCH: VMs placed per pass (0: no limit) */
+        bool live_rescheds;     /* LIVE_RESCHEDS: RESCHED migrates running VMs live */
+        int policy;             /* POLICY: enum nb_place_policy */
+        char *rank;             /* RANK: the site's custom rank (POLICY = 3) */
+    } sched;
 } nb_config;
 
 /* Defaults only (the file is optional). */

@@ -314,6 +314,34 @@ static void nb_call_run(nb_call *c, const char *session, size_t slen)
     c->txn = NULL;
 }
 
+int nb_dispatch_as_oneadmin(nb_txn *t, const char *name, const nb_xv *args, size_t nargs,
+                            char **err)
+{
+    static const int oneadmin_group = 0;
+    nb_buf out = NB_BUF_INIT;
+    nb_call c = {
+        .m = nb_method_find(name), .model = nb_txn_model(t), .args = args, .nargs = nargs,
+        .uid = 0, .uname = "oneadmin", .via_uid = -1,
+        .subj = { 0, 0, &oneadmin_group, 1 }, .txn = t, .target_id = -1, .resp_id = -1,
+        .out = &out,
+    };
+    int ret = -1;
+
+    if (!c.m) {
+        *err = nb_asprintf("no method %s", name);
+        goto cleanup;
+    }
+    if (nb_call_target(&c) == 0 && c.m->handler(&c) == 0)
+        ret = 0;
+    else
+        *err = nb_strdup(c.errmsg ? c.errmsg : "failed");
+    nb_call_audit(&c);
+ cleanup:
+    free(c.errmsg);
+    nb_buf_free(&out);
+    return ret;
+}
+
 void nb_dispatch(nb_server_ctx *srv, const char *body, size_t len, nb_buf *out)
 {
     nb_xmlrpc_call xc;

@@ -117,6 +117,15 @@ struct nb_call {
 /* Dispatch one HTTP request body into out (a complete methodResponse). */
 void nb_dispatch(nb_server_ctx *srv, const char *body, size_t len, nb_buf *out);
 
+/*
+ * Run method `name` as oneadmin inside the caller's open transaction t (the
+ * scheduler's deploys and migrations take the API's own path: target,
+ * gate, handler, audit).  The caller commits or aborts t.  0, or -1 with
+ * *err the OpenNebula error message (malloc'd).
+ */
+int nb_dispatch_as_oneadmin(nb_txn *t, const char *name, const nb_xv *args, size_t nargs,
+                            char **err);
+
 /* Parameter accessors; the signature guarantees type and presence of
  * mandatory ones; optional ones return def when absent. */
 long long nb_arg_int(const nb_call *c, size_t i, long long def);

@@ -17,6 +17,7 @@
 #include "oned/hotplug.h"
 #include "oned/monitoring.h"
 #include "oned/quota_model.h"
+#include "oned/sched.h"
 #include "oned/tenancy.h"
 #include "oned/worker.h"
 
@@ -165,6 +166,7 @@ void nb_engine_apply(nb_txn *t, nb_vm *vm, const nb_lcm_move *mv, const nb_place
     long long now = nb_now();
     nb_vm_history *last;
 
+    nb_sched_vm_moving(t, vm, mv);
     if (mv->flags & NB_MOVE_HISTORY_REVERT && vm->nhistory >= 2) {
         /* Back to the source: the target's record closes (its capacity
          * freed) and a copy of the source's opens.  A source record still
@@ -606,6 +608,7 @@ static void nb_monitor_apply(nb_engine *e, int hid, const nb_im_report *r, bool 
         if (h->state == NB_HOST_INIT || h->state == NB_HOST_ERROR) {
             h->prev_state = h->state;
             h->state = NB_HOST_MONITORED;
+            nb_sched_wake(t);   /* a host to place VMs on */
         }
         nb_tmpl_remove(&h->o.tmpl, "ERROR");
         for (size_t i = 0; i < r->info.n; i++)

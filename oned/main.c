@@ -26,6 +26,7 @@
 #include "oned/model.h"
 #include "oned/engine.h"
 #include "oned/rpc_server.h"
+#include "oned/sched.h"
 #include "oned/store.h"
 
 static void nb_usage(FILE *f)
@@ -130,6 +131,7 @@ int main(int argc, char **argv)
     nb_server_ctx ctx;
     nb_rpc_server *rpc = NULL;
     nb_engine *engine = NULL;
+    nb_sched *sched = NULL;
     char *err = NULL, *conninfo = NULL;
     int opt, ready_fd = -1, pid_fd = -1, ret = 1, sig;
     sigset_t sigs;
@@ -194,6 +196,7 @@ int main(int argc, char **argv)
     if (!(engine = nb_engine_start(&model, (size_t)cfg.driver_threads,
                                   cfg.monitoring_interval, &err)))
         goto fail;
+    sched = nb_sched_start(&model);
 
     ctx.model = &model;
     ctx.auth = nb_auth_new(&model);
@@ -230,7 +233,9 @@ int main(int argc, char **argv)
     ready_fd = -1;
     free(err);
  cleanup:
-    /* Steps in flight finish (and commit) before the model goes. */
+    /* The pass in progress and the steps in flight finish (and commit)
+     * before the model goes. */
+    nb_sched_stop(sched);
     nb_engine_stop(engine);
     if (model_open)
         nb_model_close(&model);

@@ -219,7 +219,9 @@ class Oned:
     start=False.
 
     conf:      extra oned.conf options, e.g. {"PASSWORD_HASH_ITERATIONS": 1000};
-               a dict value is a vector attribute: {"DB": {"SYNC": "NORMAL"}}
+               a dict value is a vector attribute: {"DB": {"SYNC": "NORMAL"}}.
+               The scheduler is off (SCHED = [ ENABLED = "NO" ]: tests deploy
+               by hand) unless conf has a SCHED of its own.
     one_auth:  True writes root/one_auth = "oneadmin:<random>" first; False
                leaves it absent (oned then generates the password and writes it)
     env:       extra environment for oned (e.g. PATH to fake drivers)
@@ -252,7 +254,7 @@ class Oned:
         LISTEN_ADDRESS 127.0.0.1, then the conf options."""
         if self.port is None:
             self.port = self.conf.get("PORT") or free_port()
-        opts = {"PORT": self.port, "LISTEN_ADDRESS": "127.0.0.1"}
+        opts = {"PORT": self.port, "LISTEN_ADDRESS": "127.0.0.1", "SCHED": {"ENABLED": False}}
         opts.update(self.conf)
         text = "".join(f"{k} = {conf_value(v)}\n" for k, v in opts.items())
         (self.root / "etc" / "oned.conf").write_text(text)

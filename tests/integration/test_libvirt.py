@@ -176,6 +176,30 @@ def action(a, act, vm):
     a.ok("one.vm.action", act, vm)
 
 
+# ---- the scheduler -------------------------------------------------------------
+
+def test_scheduler_places_and_the_guest_boots(tmp_path_factory, lvd1, guest, disks):
+    """Instantiate without one.vm.deploy: oned's scheduler places the guest.
+    First in the file, on an oned of its own (VM ids from 0, as the module's
+    oned has them later: its domain is gone before that oned starts)."""
+    d = Oned(tmp_path_factory.mktemp("oned-sched"),
+             conf={**FAST, "SCHED": {"ENABLED": True, "WINDOW_MS": 20}})
+    try:
+        a = d.admin
+        h = add_host(a, "sched1", lvd1.uri)
+        disk = libvirt_env.overlay(guest["base"], disks / "sched.qcow2")
+        tid = a.ok("one.template.allocate", vm_template(guest, disk, "placed"))
+        vm = a.ok("one.template.instantiate", tid, "", False, "", False)
+        wait_phase(a, vm, RUNNING)
+        assert vm_info(a, vm).findall("HISTORY_RECORDS/HISTORY")[-1].findtext("HID") == str(h)
+        wait_boot(console(d, a, vm), 1)
+        action(a, "terminate-hard", vm)
+        wait_phase(a, vm, DONE)
+        assert lvd1.state(f"one-{vm}") is None
+    finally:
+        d.close()
+
+
 # ---- one host ------------------------------------------------------------------
 
 def test_host_is_monitored_through_its_private_libvirtd(one, lvd1, state):

@@ -40,7 +40,7 @@ static bool sees(const nb_acl_view *v, const nb_objref *o, const nb_acl_rule *ru
                  int zone)
 {
     bool got = nb_acl_view_allows(v, o);
-    bool want = nb_acl_authorize(v->subj, o, NB_OP_USE, true, rules, n, zone);
+    bool want = nb_acl_authorize(v->subj, o, v->op, true, rules, n, zone);
     if (got != want)
         fail_msg("view says %d, authorize %d (oid %d uid %d gid %d)", got, want, o->oid, o->uid,
                  o->gid);
@@ -234,8 +234,10 @@ static void test_view_matches_authorize(void **state)
         uint64_t type = types[rnd_below(N(types))];
         int zone = rnd_below(2);
 
+        /* USE as listings ask, MANAGE as the scheduler asks of hosts. */
+        static const enum nb_op ops[] = { NB_OP_USE, NB_OP_MANAGE, NB_OP_ADMIN };
         nb_acl_view v;
-        nb_acl_view_build(&v, &s, type, rules, n, zone);
+        nb_acl_view_build_op(&v, &s, type, ops[rnd_below(N(ops))], rules, n, zone);
         everything += v.everything;
         for (int q = 0; q < 40; q++) {
             int cids[3];

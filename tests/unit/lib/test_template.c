@@ -256,6 +256,20 @@ static void test_oned_conf(void **state)
     nb_tmpl_free(&t);
 }
 
+static void test_yes(void **state)
+{
+    nb_tmpl t = NB_TMPL_INIT;
+    (void)state;
+    parse_ok(&t, "A = yes\nB = \"YES\"\nC = no\nD = YESS\nV = [ A = YES ]\n");
+    assert_true(nb_tmpl_yes(&t, "A"));
+    assert_true(nb_tmpl_yes(&t, "b"));
+    assert_false(nb_tmpl_yes(&t, "C"));
+    assert_false(nb_tmpl_yes(&t, "D"));
+    assert_false(nb_tmpl_yes(&t, "V"));
+    assert_false(nb_tmpl_yes(&t, "MISSING"));
+    nb_tmpl_free(&t);
+}
+
 static void test_empty_values(void **state)
 {
     nb_tmpl t = NB_TMPL_INIT;
@@ -834,6 +848,7 @@ int main(void)
         cmocka_unit_test(test_vm_template),
         cmocka_unit_test(test_real_world_forms),
         cmocka_unit_test(test_oned_conf),
+        cmocka_unit_test(test_yes),
         cmocka_unit_test(test_empty_values),
         cmocka_unit_test(test_vector_layout),
         cmocka_unit_test(test_separators),
