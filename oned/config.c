@@ -66,6 +66,8 @@ static const struct nb_opt {
     { "SCHED/LIVE_RESCHEDS", NB_OPT_BOOL, F(sched.live_rescheds), "NO", 0, 0 },
     { "SCHED/POLICY", NB_OPT_INT, F(sched.policy), "1", 0, 4 },
     { "SCHED/RANK", NB_OPT_STR, F(sched.rank), "", 0, 0 },
+    { "SCHED/DS_POLICY", NB_OPT_INT, F(sched.ds_policy), "1", 0, 3 },
+    { "SCHED/MEMORY_SYSTEM_DS_SCALE", NB_OPT_INT, F(sched.memory_system_ds_scale), "0", 0, 1000 },
 #undef F
 };
 

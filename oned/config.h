@@ -54,6 +54,8 @@ typedef struct nb_config {
         bool live_rescheds;     /* LIVE_RESCHEDS: RESCHED migrates running VMs live */
         int policy;             /* POLICY: enum nb_place_policy */
         char *rank;             /* RANK: the site's custom rank (POLICY = 3) */
+        int ds_policy;          /* DS_POLICY: enum nb_ds_policy (system datastores) */
+        int memory_system_ds_scale; /* MEMORY_SYSTEM_DS_SCALE: x MEMORY on the system DS */
     } sched;
 } nb_config;
 

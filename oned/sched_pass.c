@@ -13,8 +13,11 @@
 #include "oned/dedicate.h"
 #include "oned/dispatch.h"
 #include "oned/host.h"
+#include "oned/quota.h"
 #include "oned/user.h"
 #include "oned/vm.h"
+#include "scheduler/ds_attrs.h"
+#include "scheduler/ds_pick.h"
 #include "scheduler/expr.h"
 #include "scheduler/host_attrs.h"
 #include "scheduler/place.h"
@@ -42,7 +45,7 @@ void nb_sched_memory_free(nb_sched_memory *mem)
 /* Reasons a host is not for a VM, in the order the filter checks them. */
 enum {
     R_STATE, R_DEDICATED, R_CONFINED, R_RIGHTS, R_DATASTORE, R_FAILED, R_FLAKY,
-    R_REQUIREMENTS, R_AUTOMATIC, R_COUNT
+    R_REQUIREMENTS, R_AUTOMATIC, R_DS_REQUIREMENTS, R_DS_ROOM, R_COUNT
 };
 static const char *const nb_sched_reasons[R_COUNT] = {
     [R_STATE] = "are not MONITORED",
@@ -54,20 +57,31 @@ static const char *const nb_sched_reasons[R_COUNT] = {
     [R_FLAKY] = "are avoided after repeated deploy failures",
     [R_REQUIREMENTS] = "fail SCHED_REQUIREMENTS",
     [R_AUTOMATIC] = "fail AUTOMATIC_REQUIREMENTS",
+    [R_DS_REQUIREMENTS] = "have no system datastore that meets SCHED_DS_REQUIREMENTS",
+    [R_DS_ROOM] = "have no system datastore with room",
 };
+
+/* An enabled system datastore. */
+typedef struct sc_ds {
+    nb_ds_attrs a;
+    nb_tmpl tmpl;
+    char *name;
+    int *clusters;
+    long long taken_mb;         /* what this pass put there */
+} sc_ds;
 
 typedef struct sc_cluster {
     int id;
     nb_tmpl tmpl;
     int dedicated_gid;          /* -1: shared */
     bool confine;               /* SCHED_CONFINE = YES: its group goes nowhere else */
-    int system_ds;              /* -1: none enabled */
+    size_t *ds, nds;            /* its enabled system datastores, indexes in the pass's */
     int policy;                 /* SCHED_POLICY, else the site's */
     const nb_expr *rank;        /* SCHED_RANK, else the site's RANK */
 } sc_cluster;
 
 typedef struct sc_host {
-    nb_host_attrs a;            /* first: its id is the record's key */
+    nb_host_attrs a;
     nb_tmpl tmpl;
     char *name;
     int *vms;
@@ -87,9 +101,12 @@ typedef struct sc_vm {
     bool resched;
     bool live;                  /* a resched of a RUNNING VM with LIVE_RESCHEDS */
     char *req, *autoreq, *rank; /* texts, "" when absent */
+    char *ds_req, *ds_rank;
+    long long need_mb;          /* on the system datastore */
+    int ds;                     /* the datastore the plan chose, -1 before */
     char *msg;                  /* SCHED_MESSAGE now, NULL if none */
     const sc_owner *owner;
-    const nb_expr *req_e, *auto_e, *rank_e;
+    const nb_expr *req_e, *auto_e, *rank_e, *ds_req_e, *ds_rank_e;
     char *error;                /* an expression does not compile: the message */
 } sc_vm;
 
@@ -106,6 +123,8 @@ typedef struct sc_pass {
     size_t nowners;
     sc_vm *vms;
     size_t nvms, cap_vms;
+    sc_ds *dss;
+    size_t ndss;
     nb_place_host *phosts;      /* the core's view, index for index */
     nb_place_vm *pvms;
     size_t cap_pvms;
@@ -157,9 +176,41 @@ static const sc_cluster *nb_sched_cluster(const sc_pass *p, int id)
     return NULL;
 }
 
-static const nb_object *nb_published_datastore(void *m, int id)
+static void nb_sched_take_datastores(sc_pass *p, nb_model *m)
 {
-    return nb_pool_get(nb_model_cpool(m, &nb_datastore_kind), id);
+    const nb_pool *pool = nb_model_cpool(m, &nb_datastore_kind);
+
+    p->dss = nb_calloc(pool->n + 1, sizeof(*p->dss));
+    for (size_t i = 0; i < pool->n; i++) {
+        const nb_object *o = pool->objs[i];
+        const nb_datastore *d = nb_datastore_cof(o);
+        sc_ds *s;
+
+        /* state 1 is DISABLED */
+        if (d->type != NB_DS_SYSTEM || d->state != 0)
+            continue;
+        s = &p->dss[p->ndss++];
+        nb_tmpl_copy(&s->tmpl, &o->tmpl);
+        s->name = nb_strdup(o->name);
+        s->clusters = nb_calloc(d->nclusters + 1, sizeof(int));
+        if (d->nclusters)
+            memcpy(s->clusters, d->clusters, d->nclusters * sizeof(int));
+        s->a = (nb_ds_attrs){
+            .id = o->oid, .name = s->name, .state = d->state, .type = d->type,
+            .tmpl = &s->tmpl, .total_mb = d->total_mb, .free_mb = d->free_mb,
+            .used_mb = d->used_mb, .clusters = s->clusters, .nclusters = d->nclusters,
+        };
+    }
+}
+
+/* The cluster's enabled system datastores. */
+static void nb_sched_cluster_ds(sc_pass *p, sc_cluster *c, const nb_cluster *cc)
+{
+    c->ds = nb_calloc(cc->ndatastores + 1, sizeof(*c->ds));
+    for (size_t i = 0; i < cc->ndatastores; i++)
+        for (size_t k = 0; k < p->ndss; k++)
+            if (p->dss[k].a.id == cc->datastores[i])
+                c->ds[c->nds++] = k;
 }
 
 static void nb_sched_take_clusters(sc_pass *p, nb_model *m)
@@ -178,7 +229,7 @@ static void nb_sched_take_clusters(sc_pass *p, nb_model *m)
         nb_tmpl_copy(&c->tmpl, &o->tmpl);
         c->dedicated_gid = nb_cluster_dedicated_group(o);
         c->confine = c->dedicated_gid >= 0 && nb_tmpl_yes(&o->tmpl, "SCHED_CONFINE");
-        c->system_ds = nb_cluster_system_ds(o, nb_published_datastore, m);
+        nb_sched_cluster_ds(p, c, nb_cluster_cof(o));
         c->policy = policy && nb_parse_int(policy, &pol) == 0 && pol >= 0 &&
                     pol <= NB_POLICY_FIXED ? pol : p->cfg->sched.policy;
         c->rank = nb_sched_expr(p, nb_tmpl_get(&o->tmpl, "SCHED_RANK"), NB_EXPR_RANK, &err);
@@ -283,6 +334,14 @@ static void nb_sched_compile(sc_pass *p, sc_vm *v)
         what = "SCHED_RANK";
         v->rank_e = nb_sched_expr(p, v->rank, NB_EXPR_RANK, &err);
     }
+    if (!err) {
+        what = "SCHED_DS_REQUIREMENTS";
+        v->ds_req_e = nb_sched_expr(p, v->ds_req, NB_EXPR_REQUIREMENT, &err);
+    }
+    if (!err) {
+        what = "SCHED_DS_RANK";
+        v->ds_rank_e = nb_sched_expr(p, v->ds_rank, NB_EXPR_RANK, &err);
+    }
     if (err)
         v->error = nb_asprintf("Cannot place the VM: %s: %s", what, err);
     free(err);
@@ -302,6 +361,7 @@ static void nb_sched_take_vm(sc_pass *p, nb_model *m, const nb_object *o)
     sc_vm *v;
     nb_place_vm *pv;
     long long cpu, mem;
+    double d[NB_VMQ_COUNT], need;
 
     if (!pending && !(vm->resched && movable && last))
         return;
@@ -315,10 +375,18 @@ static void nb_sched_take_vm(sc_pass *p, nb_model *m, const nb_object *o)
         .req = nb_strdup(nb_tmpl_get(&vm->user_tmpl, "SCHED_REQUIREMENTS") ?: ""),
         .autoreq = nb_strdup(nb_tmpl_get(&o->tmpl, "AUTOMATIC_REQUIREMENTS") ?: ""),
         .rank = nb_strdup(nb_tmpl_get(&vm->user_tmpl, "SCHED_RANK") ?: ""),
+        .ds_req = nb_strdup(nb_tmpl_get(&vm->user_tmpl, "SCHED_DS_REQUIREMENTS") ?: ""),
+        .ds_rank = nb_strdup(nb_tmpl_get(&vm->user_tmpl, "SCHED_DS_RANK") ?: ""),
+        .ds = -1,
         .msg = msg ? nb_strdup(msg) : NULL,
         .owner = nb_sched_owner(p, m, o->uid),
     };
     nb_vm_host_demand(&o->tmpl, &cpu, &mem);
+    /* The system disk: its volatile disks, as the quota counts them, and
+     * MEMORY_SYSTEM_DS_SCALE x MEMORY (MB) for what the hypervisor keeps there. */
+    nb_quota_demand(&o->tmpl, false, d);
+    need = d[NB_VMQ_SYSTEM_DISK_SIZE] + p->cfg->sched.memory_system_ds_scale * d[NB_VMQ_MEMORY];
+    v->need_mb = (long long)need + (need > (long long)need);       /* rounded up */
     *pv = (nb_place_vm){
         .id = o->oid, .priority = prio ? atoi(prio) : 0, .cpu = cpu, .mem = mem,
         .current_host = pending ? -1 : last->hid,
@@ -356,6 +424,7 @@ static void nb_sched_snapshot(sc_pass *p)
     char *err = NULL;
 
     nb_model_rdlock(m);
+    nb_sched_take_datastores(p, m);
     p->site_rank = nb_sched_expr(p, p->cfg->sched.rank, NB_EXPR_RANK, &err);
     if (err) {
         nb_log_error("SCHED/RANK ignored: %s", err);
@@ -381,6 +450,33 @@ static bool nb_sched_confined(const sc_pass *p, int gid)
     return false;
 }
 
+/* The index in c->ds of the system datastore for v, or NB_DS_NO_MATCH /
+ * NB_DS_NO_ROOM. */
+static int nb_sched_pick_ds(sc_pass *p, const sc_vm *v, const sc_cluster *c)
+{
+    nb_ds_cand *cand = nb_calloc(c->nds + 1, sizeof(*cand));
+    int policy = p->cfg->sched.ds_policy, k;
+
+    for (size_t i = 0; i < c->nds; i++) {
+        const sc_ds *d = &p->dss[c->ds[i]];
+        const char *prio = nb_tmpl_get(&d->tmpl, "PRIORITY");
+        nb_ds_lookup l;
+
+        nb_ds_lookup_init(&l, &d->a);
+        cand[i] = (nb_ds_cand){
+            .id = d->a.id, .total_mb = d->a.total_mb, .free_mb = d->a.free_mb,
+            .taken_mb = d->taken_mb,
+            .match = !v->ds_req_e || nb_expr_match(v->ds_req_e, nb_ds_lookup_attr, &l),
+            .rank = v->ds_rank_e ? nb_expr_rank(v->ds_rank_e, nb_ds_lookup_attr, &l)
+                    : policy == NB_DS_FIXED && prio ? strtod(prio, NULL) : 0,
+        };
+        nb_ds_lookup_done(&l);
+    }
+    k = nb_ds_pick(cand, c->nds, v->need_mb, policy, v->ds_rank_e != NULL);
+    free(cand);
+    return k;
+}
+
 static int nb_sched_filter(void *ctx, const nb_place_vm *pv, const nb_place_host *ph)
 {
     sc_pass *p = ctx;
@@ -400,7 +496,7 @@ static int nb_sched_filter(void *ctx, const nb_place_vm *pv, const nb_place_host
         return R_CONFINED;
     if (!v->owner || !nb_acl_view_allows(&v->owner->view, &h->ref))
         return R_RIGHTS;
-    if (!c || c->system_ds < 0)
+    if (!c || c->nds == 0)
         return R_DATASTORE;
     if (nb_avoid_vm_host(&p->mem->avoid, v->id, h->a.id))
         return R_FAILED;
@@ -412,7 +508,26 @@ static int nb_sched_filter(void *ctx, const nb_place_vm *pv, const nb_place_host
     else if (v->auto_e && !nb_expr_match(v->auto_e, nb_host_lookup_attr, &l))
         ret = R_AUTOMATIC;
     nb_host_lookup_done(&l);
+    if (ret == NB_PLACE_OK && !v->resched) {
+        int k = nb_sched_pick_ds(p, v, c);
+        ret = k == NB_DS_NO_MATCH ? R_DS_REQUIREMENTS : k == NB_DS_NO_ROOM ? R_DS_ROOM : ret;
+    }
     return ret;
+}
+
+/* The plan put pv on ph: its system disk goes to the datastore chosen
+ * there, whose room the next VMs see less of. */
+static void nb_sched_placed(void *ctx, const nb_place_vm *pv, const nb_place_host *ph)
+{
+    sc_pass *p = ctx;
+    sc_vm *v = &p->vms[pv - p->pvms];
+    const sc_cluster *c = p->hosts[ph - p->phosts].cluster;
+    int k;
+
+    if (v->resched || !c || (k = nb_sched_pick_ds(p, v, c)) < 0)
+        return;         /* a migration keeps its datastore */
+    v->ds = p->dss[c->ds[k]].a.id;
+    p->dss[c->ds[k]].taken_mb += v->need_mb;
 }
 
 static double nb_sched_rank(void *ctx, const nb_place_vm *pv, const nb_place_host *ph)
@@ -447,12 +562,13 @@ static void nb_sched_group(sc_pass *p)
 
         nb_sched_compile(p, v);
         p->pvms[i].custom_rank = v->rank_e != NULL;
-        if (v->error || nb_avoid_vm_has(&p->mem->avoid, v->id)) {
+        /* A VM that takes datastore space sees what the ones before took. */
+        if (v->error || v->need_mb > 0 || nb_avoid_vm_has(&p->mem->avoid, v->id)) {
             p->pvms[i].group = next++;
             continue;
         }
-        keys[i] = nb_asprintf("%d\x1f%d\x1f%s\x1f%s\x1f%s", v->uid, v->gid, v->req, v->autoreq,
-                              v->rank);
+        keys[i] = nb_asprintf("%d\x1f%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", v->uid, v->gid, v->req,
+                              v->autoreq, v->rank, v->ds_req, v->ds_rank);
         if ((g = nb_hash_get(&groups, keys[i]))) {
             p->pvms[i].group = (int)(intptr_t)g - 1;
         } else {
@@ -503,13 +619,8 @@ static int nb_sched_id_cmp(const void *key, const void *elem)
     return (a > b) - (a < b);
 }
 
-/* Hosts and VMs are taken in id order, as the pools keep them, and both
- * records start with their id. */
-static const sc_host *nb_sched_host(const sc_pass *p, int hid)
-{
-    return bsearch(&hid, p->hosts, p->nhosts, sizeof(*p->hosts), nb_sched_id_cmp);
-}
-
+/* VMs are taken in id order, as the pool keeps them, and the record
+ * starts with its id. */
 static const sc_vm *nb_sched_vm(const sc_pass *p, int id)
 {
     return bsearch(&id, p->vms, p->nvms, sizeof(*p->vms), nb_sched_id_cmp);
@@ -521,7 +632,6 @@ static const sc_vm *nb_sched_vm(const sc_pass *p, int id)
  * why not (malloc'd). */
 static char *nb_sched_send(nb_txn *t, const sc_pass *p, const sc_vm *v, int hid)
 {
-    const sc_host *h = nb_sched_host(p, hid);
     char *err = NULL;
 
     if (v->resched) {
@@ -534,7 +644,7 @@ static char *nb_sched_send(nb_txn *t, const sc_pass *p, const sc_vm *v, int hid)
         nb_xv args[] = {
             { .type = NB_XV_INT, .u.i = v->id }, { .type = NB_XV_INT, .u.i = hid },
             { .type = NB_XV_BOOL, .u.b = true },
-            { .type = NB_XV_INT, .u.i = h && h->cluster ? h->cluster->system_ds : -1 },
+            { .type = NB_XV_INT, .u.i = v->ds },
         };
         nb_dispatch_as_oneadmin(t, "one.vm.deploy", args, NB_ARRAY_SIZE(args), &err);
     }
@@ -619,8 +729,16 @@ static size_t nb_sched_carry_out(sc_pass *p, const nb_place_result *r, size_t n,
 
 static void nb_sched_pass_free(sc_pass *p)
 {
-    for (size_t i = 0; i < p->nclusters; i++)
+    for (size_t i = 0; i < p->nclusters; i++) {
         nb_tmpl_free(&p->clusters[i].tmpl);
+        free(p->clusters[i].ds);
+    }
+    for (size_t i = 0; i < p->ndss; i++) {
+        nb_tmpl_free(&p->dss[i].tmpl);
+        free(p->dss[i].name);
+        free(p->dss[i].clusters);
+    }
+    free(p->dss);
     for (size_t i = 0; i < p->nhosts; i++) {
         nb_tmpl_free(&p->hosts[i].tmpl);
         free(p->hosts[i].name);
@@ -634,6 +752,8 @@ static void nb_sched_pass_free(sc_pass *p)
         free(p->vms[i].req);
         free(p->vms[i].autoreq);
         free(p->vms[i].rank);
+        free(p->vms[i].ds_req);
+        free(p->vms[i].ds_rank);
         free(p->vms[i].msg);
         free(p->vms[i].error);
     }
@@ -667,7 +787,8 @@ bool nb_sched_pass(nb_model *m, nb_sched_memory *mem)
         nb_sched_group(&p);
         nb_place_input in = {
             .hosts = p.phosts, .nhosts = p.nhosts, .vms = p.pvms, .nvms = p.nvms,
-            .filter = nb_sched_filter, .rank = nb_sched_rank, .ctx = &p,
+            .filter = nb_sched_filter, .rank = nb_sched_rank, .placed = nb_sched_placed,
+            .ctx = &p,
             .reasons = nb_sched_reasons, .nreasons = R_COUNT,
             .max_per_host = p.cfg->sched.max_host, .max_dispatch = p.cfg->sched.max_dispatch,
         };

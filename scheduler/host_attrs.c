@@ -18,17 +18,14 @@ void nb_host_lookup_done(nb_host_lookup *l)
     *l = (nb_host_lookup){ 0 };
 }
 
-/* A number formatted into the context. */
-static const char *nb_host_lookup_num(nb_host_lookup *l, long long v)
+const char *nb_host_lookup_num(nb_host_lookup *l, long long v)
 {
     nb_grow(&l->num, &l->cap, l->nnum + 1, sizeof(*l->num));
     l->num[l->nnum] = nb_asprintf("%lld", v);
     return l->num[l->nnum++];
 }
 
-/* Every value of a template attribute: single attributes of that name, or
- * the member of "VECTOR/KEY" of each such vector. */
-static size_t nb_tmpl_values(const nb_tmpl *t, const char *name, const char **vals, size_t max)
+size_t nb_tmpl_values(const nb_tmpl *t, const char *name, const char **vals, size_t max)
 {
     const char *slash = strchr(name, '/');
     size_t len = slash ? (size_t)(slash - name) : strlen(name), n = 0;

@@ -41,6 +41,12 @@ typedef struct nb_host_lookup {
 
 void nb_host_lookup_init(nb_host_lookup *l, const nb_host_attrs *h);
 void nb_host_lookup_done(nb_host_lookup *l);
+/* A number formatted into the context (datastore lookups keep theirs in one
+ * too). */
+const char *nb_host_lookup_num(nb_host_lookup *l, long long v);
+/* Every value of a template attribute (t may be NULL): single attributes of
+ * that name, or the member of "VECTOR/KEY" of each such vector. */
+size_t nb_tmpl_values(const nb_tmpl *t, const char *name, const char **vals, size_t max);
 /* An nb_expr_lookup over a nb_host_lookup. */
 size_t nb_host_lookup_attr(void *ctx, const char *name, const char **vals, size_t max);
 

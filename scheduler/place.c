@@ -345,6 +345,8 @@ int nb_place(const nb_place_input *in, nb_place_result **out, size_t *nout)
             s->got++;
             r->host_id = s->h->id;
             placed++;
+            if (in->placed)
+                in->placed(in->ctx, vm, s->h);
         } else if (!(r->message = no_host_message(&p, g, vm))) {
             goto cleanup;
         }

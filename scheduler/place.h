@@ -67,6 +67,9 @@ typedef struct nb_place_input {
      * and NB_POLICY_CUSTOM hosts, so NULL is fine without them.  NaN ranks
      * last. */
     double (*rank)(void *ctx, const nb_place_vm *vm, const nb_place_host *host);
+    /* Told of each placement as the plan makes it, before the next VM is
+     * filtered (NULL: not told): state the filter keeps can follow. */
+    void (*placed)(void *ctx, const nb_place_vm *vm, const nb_place_host *host);
     void *ctx;
     /* The caller's reasons, as the message counts them: "fail
      * SCHED_REQUIREMENTS", "are not in your VDC", ... (a host count goes
