@@ -291,6 +291,43 @@ static void test_group_cache(void **state)
     assert_int_equal(f.rank_calls, 5);
 }
 
+/* A caller's state that follows the plan: each host takes one VM, as a
+ * datastore with room for one would (the filter sees what placed() saw). */
+static int placed_on[32];
+
+static int filter_once(void *ctx, const nb_place_vm *v, const nb_place_host *h)
+{
+    (void)ctx;
+    (void)v;
+    return placed_on[h->id] ? 0 : NB_PLACE_OK;
+}
+
+static void placed(void *ctx, const nb_place_vm *v, const nb_place_host *h)
+{
+    int *order = ctx;
+    order[v->id] = placed_on[h->id] = h->id + 1;
+}
+
+static void test_placed_callback(void **state)
+{
+    nb_place_host h[] = { host(0, NB_POLICY_PACKING), host(1, NB_POLICY_PACKING) };
+    nb_place_vm v[] = { vm(0), vm(1), vm(2) };
+    int told[3] = { 0 };
+    (void)state;
+    memset(placed_on, 0, sizeof(placed_on));
+    v[1].group = 1;             /* each its own group: asked after the others */
+    v[2].group = 2;
+    nb_place_input in = { .hosts = h, .nhosts = 2, .vms = v, .nvms = 3, .filter = filter_once,
+                          .placed = placed, .ctx = told, .reasons = reasons, .nreasons = 2 };
+    nb_place_result *r = plan(&in, (int[]) { 0, 1, 2 }, (int[]) { 0, 1, -1 });
+    assert_string_equal(r[2].message, "No host fits: 2 fail SCHED_REQUIREMENTS");
+    nb_place_results_free(r, 3);
+    /* told of the two placements, host by host, and not of the third VM */
+    assert_int_equal(told[0], 1);
+    assert_int_equal(told[1], 2);
+    assert_int_equal(told[2], 0);
+}
+
 static void test_message_order(void **state)
 {
     nb_place_host h[8];
@@ -444,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_resched),
         cmocka_unit_test(test_ties_by_host_id),
         cmocka_unit_test(test_group_cache),
+        cmocka_unit_test(test_placed_callback),
         cmocka_unit_test(test_message_order),
         cmocka_unit_test(test_no_hosts),
         cmocka_unit_test(test_zero_vms),
