@@ -294,3 +294,72 @@ def test_owner_without_hosts_is_told(make_oned):
     vid = tenant_vm(a, uid, lonely)
     msg = wait_message(a, vid)
     assert msg == "No host fits: 2 are not yours to use (no HOST:MANAGE)", msg
+
+
+# ---- the system datastore --------------------------------------------------------
+# This tree has one system datastore (0, in cluster "default") and no
+# one.datastore.allocate, and datastores report no capacity until the
+# storage work: the choice between several and the room check are
+# unit-tested (tests/unit/scheduler/test_ds_pick.c); here the pass's use of
+# them through the API.
+
+def ds_of(doc):
+    return int(doc.findall("HISTORY_RECORDS/HISTORY")[-1].findtext("DS_ID"))
+
+
+def test_ds_requirements_choose_and_explain(make_oned):
+    d = sched_oned(make_oned)
+    a = d.admin
+    hosts = [new_host(a, f"d{i}") for i in range(2)]
+    a.ok("one.datastore.update", 0, 'TIER="fast"\nTIER="local"', 1)
+    # The datastore's TEMPLATE, its own fields and "CLUSTERS/ID".
+    for req in ('TIER @> local', 'ID = 0 & TOTAL_MB = 0', '\\"CLUSTERS/ID\\" @> 0',
+                'NAME = \\"sys*\\"'):
+        [vid] = instantiate(a, text=VM_TEXT + f'SCHED_DS_REQUIREMENTS="{req}"\n')
+        doc = wait_phase(a, vid, RUNNING)
+        assert ds_of(doc) == 0 and host_of(doc) in hosts, req
+    # None meets it: every host says so, and the VM waits.
+    [vid] = instantiate(a, text=VM_TEXT + 'SCHED_DS_REQUIREMENTS="TIER = slow"\n')
+    msg = wait_message(a, vid)
+    assert msg == "No host fits: 2 have no system datastore that meets SCHED_DS_REQUIREMENTS", msg
+    # The datastore changes: the waiting VM is placed and its message goes.
+    a.ok("one.datastore.update", 0, 'TIER="slow"', 1)
+    doc = wait_phase(a, vid, RUNNING)
+    assert ds_of(doc) == 0 and sched_message(doc) is None
+
+
+def test_ds_expressions_that_do_not_compile(make_oned):
+    d = sched_oned(make_oned)
+    a = d.admin
+    new_host(a, "x0")
+    for attr in ("SCHED_DS_REQUIREMENTS", "SCHED_DS_RANK"):
+        [vid] = instantiate(a, text=VM_TEXT + f'{attr}="FREE_MB >"\n')
+        msg = wait_message(a, vid)
+        assert msg.startswith(f"Cannot place the VM: {attr}: "), msg
+
+
+def test_ds_rank_and_room_with_an_unmonitored_datastore(make_oned):
+    # A rank over the one candidate still places; a VM with 100 GB of
+    # volatile disks and MEMORY_SYSTEM_DS_SCALE is not refused for space by
+    # a datastore that reports no TOTAL_MB.
+    d = sched_oned(make_oned, DS_POLICY=0, MEMORY_SYSTEM_DS_SCALE=2)
+    a = d.admin
+    h = new_host(a, "u0")
+    text = VM_TEXT + 'SCHED_DS_RANK="-USED_MB"\nDISK=[TYPE="fs",SIZE="102400"]\n'
+    [vid] = instantiate(a, text=text)
+    doc = wait_phase(a, vid, RUNNING)
+    assert (host_of(doc), ds_of(doc)) == (h, 0)
+
+
+def test_cluster_without_system_datastore(make_oned):
+    d = sched_oned(make_oned)
+    a = d.admin
+    cid = a.ok("one.cluster.allocate", "nods")
+    h = new_host(a, "n0", cid)
+    [vid] = instantiate(a)
+    msg = wait_message(a, vid)
+    assert msg == "No host fits: 1 have no enabled system datastore", msg
+    # Datastore 0 joins the cluster: the VM goes there, on datastore 0.
+    a.ok("one.cluster.adddatastore", cid, 0)
+    doc = wait_phase(a, vid, RUNNING)
+    assert (host_of(doc), ds_of(doc)) == (h, 0)
