@@ -49,8 +49,7 @@ int nb_cluster_system_ds(const nb_object *cl, const nb_object *(*get)(void *ctx,
 
     for (size_t i = 0; i < cc->ndatastores; i++) {
         const nb_object *ds = get(ctx, cc->datastores[i]);
-        /* state 1 is DISABLED */
-        if (ds && nb_datastore_cof(ds)->type == NB_DS_SYSTEM && nb_datastore_cof(ds)->state == 0)
+        if (ds && nb_datastore_system_enabled(nb_datastore_cof(ds)))
             return ds->oid;
     }
     return -1;

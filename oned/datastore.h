@@ -32,4 +32,10 @@ static inline const nb_datastore *nb_datastore_cof(const nb_object *o)
     return (const nb_datastore *)o;
 }
 
+/* A system datastore a VM may be deployed on: TYPE system, not DISABLED. */
+static inline bool nb_datastore_system_enabled(const nb_datastore *d)
+{
+    return d->type == NB_DS_SYSTEM && d->state == 0;
+}
+
 #endif

@@ -186,8 +186,7 @@ static void nb_sched_take_datastores(sc_pass *p, nb_model *m)
         const nb_datastore *d = nb_datastore_cof(o);
         sc_ds *s;
 
-        /* state 1 is DISABLED */
-        if (d->type != NB_DS_SYSTEM || d->state != 0)
+        if (!nb_datastore_system_enabled(d))
             continue;
         s = &p->dss[p->ndss++];
         nb_tmpl_copy(&s->tmpl, &o->tmpl);
