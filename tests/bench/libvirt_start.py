@@ -5,10 +5,11 @@ own start of the same domain (the part of `make bench` that needs libvirt).
 
 A private libvirtd (tests/integration/libvirt_env.py) and a private oned with
 one KVM host on it.  Each round instantiates a template, deploys the VM on
-the host (there is no scheduler yet: staff place VMs) and polls one.vm.info
-every millisecond until LCM_STATE is RUNNING; then terminates it.  The
-baseline is tests/bench/lvstart: virDomainCreateXML of the very domain XML
-oned's driver generated (taken from the first VM), on one open connection,
+the host by hand (this oned runs without the scheduler, so no batching
+window is timed) and polls one.vm.info every millisecond until LCM_STATE is
+RUNNING; then terminates it.  The baseline is tests/bench/lvstart:
+virDomainCreateXML of the domain oned's driver made (libvirt's expanded
+copy of it, taken from the first VM), on one open connection,
 timed to the call's return.  The guest is the tests' tiny guest booting its
 initrd only: what is measured is the start, not the boot.
 
