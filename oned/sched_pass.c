@@ -45,7 +45,7 @@ void nb_sched_memory_free(nb_sched_memory *mem)
 /* Reasons a host is not for a VM, in the order the filter checks them. */
 enum {
     R_STATE, R_DEDICATED, R_CONFINED, R_RIGHTS, R_DATASTORE, R_FAILED, R_FLAKY,
-    R_REQUIREMENTS, R_AUTOMATIC, R_DS_REQUIREMENTS, R_DS_ROOM, R_COUNT
+    R_REQUIREMENTS, R_AUTOMATIC, R_DS_RIGHTS, R_DS_REQUIREMENTS, R_DS_ROOM, R_COUNT
 };
 static const char *const nb_sched_reasons[R_COUNT] = {
     [R_STATE] = "are not MONITORED",
@@ -57,6 +57,7 @@ static const char *const nb_sched_reasons[R_COUNT] = {
     [R_FLAKY] = "are avoided after repeated deploy failures",
     [R_REQUIREMENTS] = "fail SCHED_REQUIREMENTS",
     [R_AUTOMATIC] = "fail AUTOMATIC_REQUIREMENTS",
+    [R_DS_RIGHTS] = "have no system datastore you may use",
     [R_DS_REQUIREMENTS] = "have no system datastore that meets SCHED_DS_REQUIREMENTS",
     [R_DS_ROOM] = "have no system datastore with room",
 };
@@ -67,6 +68,7 @@ typedef struct sc_ds {
     nb_tmpl tmpl;
     char *name;
     int *clusters;
+    nb_objref ref;              /* for the owner's rights; cids -> clusters */
     long long taken_mb;         /* what this pass put there */
 } sc_ds;
 
@@ -94,6 +96,7 @@ typedef struct sc_owner {
     int *groups;
     nb_subject subj;
     nb_acl_view view;           /* hosts the owner may MANAGE */
+    nb_acl_view ds_view;        /* datastores the owner may USE */
 } sc_owner;
 
 typedef struct sc_vm {
@@ -194,6 +197,8 @@ static void nb_sched_take_datastores(sc_pass *p, nb_model *m)
         s->clusters = nb_calloc(d->nclusters + 1, sizeof(int));
         if (d->nclusters)
             memcpy(s->clusters, d->clusters, d->nclusters * sizeof(int));
+        s->ref = nb_object_ref(o);
+        s->ref.cids = s->clusters;
         s->a = (nb_ds_attrs){
             .id = o->oid, .name = s->name, .state = d->state, .type = d->type,
             .tmpl = &s->tmpl, .total_mb = d->total_mb, .free_mb = d->free_mb,
@@ -314,6 +319,9 @@ static const sc_owner *nb_sched_owner(sc_pass *p, nb_model *m, int uid)
         memcpy(w->groups, nb_user_cof(u)->groups, nb_user_cof(u)->ngroups * sizeof(int));
     w->subj = (nb_subject){ uid, u->gid, w->groups, nb_user_cof(u)->ngroups };
     nb_acl_view_build_op(&w->view, &w->subj, NB_ACL_HOST, NB_OP_MANAGE, m->acl, m->nacl,
+                         m->zone_id);
+    /* The system disk goes to a datastore the owner may USE (§9.3). */
+    nb_acl_view_build_op(&w->ds_view, &w->subj, NB_ACL_DATASTORE, NB_OP_USE, m->acl, m->nacl,
                          m->zone_id);
     return w;
 }
@@ -450,19 +458,26 @@ static bool nb_sched_confined(const sc_pass *p, int gid)
 }
 
 /* The index in c->ds of the system datastore for v, or NB_DS_NO_MATCH /
- * NB_DS_NO_ROOM. */
+ * NB_DS_NO_ROOM, or -3 when the owner may use none of them. */
+#define NB_DS_NO_RIGHTS (-3)
 static int nb_sched_pick_ds(sc_pass *p, const sc_vm *v, const sc_cluster *c)
 {
     nb_ds_cand *cand = nb_calloc(c->nds + 1, sizeof(*cand));
+    size_t *idx = nb_calloc(c->nds + 1, sizeof(*idx));
     int policy = p->cfg->sched.ds_policy, k;
+    size_t n = 0;
 
     for (size_t i = 0; i < c->nds; i++) {
         const sc_ds *d = &p->dss[c->ds[i]];
         const char *prio = nb_tmpl_get(&d->tmpl, "PRIORITY");
         nb_ds_lookup l;
 
+        if (!v->owner || !nb_acl_view_allows(&v->owner->ds_view, &d->ref))
+            continue;
+
         nb_ds_lookup_init(&l, &d->a);
-        cand[i] = (nb_ds_cand){
+        idx[n] = i;
+        cand[n++] = (nb_ds_cand){
             .id = d->a.id, .total_mb = d->a.total_mb, .free_mb = d->a.free_mb,
             .taken_mb = d->taken_mb,
             .match = !v->ds_req_e || nb_expr_match(v->ds_req_e, nb_ds_lookup_attr, &l),
@@ -471,8 +486,11 @@ static int nb_sched_pick_ds(sc_pass *p, const sc_vm *v, const sc_cluster *c)
         };
         nb_ds_lookup_done(&l);
     }
-    k = nb_ds_pick(cand, c->nds, v->need_mb, policy, v->ds_rank_e != NULL);
+    k = n ? nb_ds_pick(cand, n, v->need_mb, policy, v->ds_rank_e != NULL) : NB_DS_NO_RIGHTS;
+    if (k >= 0)
+        k = (int)idx[k];
     free(cand);
+    free(idx);
     return k;
 }
 
@@ -509,7 +527,8 @@ static int nb_sched_filter(void *ctx, const nb_place_vm *pv, const nb_place_host
     nb_host_lookup_done(&l);
     if (ret == NB_PLACE_OK && !v->resched) {
         int k = nb_sched_pick_ds(p, v, c);
-        ret = k == NB_DS_NO_MATCH ? R_DS_REQUIREMENTS : k == NB_DS_NO_ROOM ? R_DS_ROOM : ret;
+        ret = k == NB_DS_NO_RIGHTS ? R_DS_RIGHTS : k == NB_DS_NO_MATCH ? R_DS_REQUIREMENTS
+              : k == NB_DS_NO_ROOM ? R_DS_ROOM : ret;
     }
     return ret;
 }
@@ -745,6 +764,7 @@ static void nb_sched_pass_free(sc_pass *p)
     }
     for (size_t i = 0; i < p->nowners; i++) {
         nb_acl_view_free(&p->owners[i].view);
+        nb_acl_view_free(&p->owners[i].ds_view);
         free(p->owners[i].groups);
     }
     for (size_t i = 0; i < p->nvms; i++) {

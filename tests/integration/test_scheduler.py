@@ -296,6 +296,23 @@ def test_owner_without_hosts_is_told(make_oned):
     assert msg == "No host fits: 2 are not yours to use (no HOST:MANAGE)", msg
 
 
+def test_owner_without_a_datastore_is_told(make_oned):
+    """HOST:MANAGE is not enough: the system disk goes to a datastore the
+    owner may USE."""
+    d = sched_oned(make_oned)
+    a = d.admin
+    g = a.ok("one.group.allocate", "nods")
+    uid = a.ok("one.user.allocate", "nods_user", PW, "core", [g])
+    a.ok("one.vdc.delgroup", 0, g)              # in no VDC: nothing at all
+    hosts = [new_host(a, "n0"), new_host(a, "n1")]
+    a.ok("one.acl.addrule", "2%08x" % g, "%x" % (0x2000000000 | 0x400000000), "2")  # HOST/* MANAGE
+    vid = tenant_vm(a, uid, g)
+    msg = wait_message(a, vid)
+    assert msg == "No host fits: 2 have no system datastore you may use", msg
+    a.ok("one.acl.addrule", "2%08x" % g, "%x" % (0x100000000000 | 0x400000000), "1")  # DATASTORE/* USE
+    assert host_of(wait_phase(a, vid, RUNNING)) in hosts
+
+
 # ---- the system datastore --------------------------------------------------------
 # This tree has one system datastore (0, in cluster "default") and no
 # one.datastore.allocate, and datastores report no capacity until the
