@@ -255,6 +255,47 @@ static int enter(struct parser *p)
 
 static int req_expr(struct parser *p);
 
+typedef int (*rule_fn)(struct parser *p);
+
+/* A prefix operator (requirement '!', rank '-') and its operand, one
+ * nesting level deeper. */
+static int prefix(struct parser *p, rule_fn operand, enum op op)
+{
+    if (enter(p) != 0 || lex(p) != 0 || operand(p) != 0)
+        return -1;
+    p->depth--;
+    return emit(p, (struct ins){ .op = op });
+}
+
+/* operand { (t1 | t2) operand }, left to right: t1 emits o1, t2 o2. */
+static int binary(struct parser *p, rule_fn operand, enum tok t1, enum op o1, enum tok t2,
+                  enum op o2)
+{
+    if (operand(p) != 0)
+        return -1;
+    while (p->tok == t1 || p->tok == t2) {
+        enum op op = p->tok == t1 ? o1 : o2;
+        if (lex(p) != 0 || operand(p) != 0 || emit(p, (struct ins){ .op = op }) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* '(' inner ')', one nesting level deeper. */
+static int group(struct parser *p, rule_fn inner)
+{
+    size_t open = p->tstart;
+    char b[48];
+
+    if (enter(p) != 0 || lex(p) != 0 || inner(p) != 0)
+        return -1;
+    if (p->tok != T_RPAR)
+        return fail(p, p->tstart, "expected ')' to close the '(' at column %zu, found %s",
+                    open + 1, found(p, b, sizeof(b)));
+    p->depth--;
+    return lex(p);
+}
+
 /* VAR op value */
 static int req_compare(struct parser *p)
 {
@@ -310,22 +351,10 @@ static int req_operand(struct parser *p)
 {
     char b[48];
 
-    if (p->tok == T_NOT) {
-        if (enter(p) != 0 || lex(p) != 0 || req_operand(p) != 0)
-            return -1;
-        p->depth--;
-        return emit(p, (struct ins){ .op = OP_NOT });
-    }
-    if (p->tok == T_LPAR) {
-        size_t open = p->tstart;
-        if (enter(p) != 0 || lex(p) != 0 || req_expr(p) != 0)
-            return -1;
-        if (p->tok != T_RPAR)
-            return fail(p, p->tstart, "expected ')' to close the '(' at column %zu, found %s",
-                        open + 1, found(p, b, sizeof(b)));
-        p->depth--;
-        return lex(p);
-    }
+    if (p->tok == T_NOT)
+        return prefix(p, req_operand, OP_NOT);
+    if (p->tok == T_LPAR)
+        return group(p, req_expr);
     if (p->tok == T_WORD || p->tok == T_QUOTED)
         return req_compare(p);
     return fail(p, p->tstart, "expected an attribute name, '!' or '(', found %s",
@@ -335,14 +364,7 @@ static int req_operand(struct parser *p)
 /* operand { (& | |) operand }: one precedence level, left to right. */
 static int req_expr(struct parser *p)
 {
-    if (req_operand(p) != 0)
-        return -1;
-    while (p->tok == T_AND || p->tok == T_OR) {
-        enum op op = p->tok == T_AND ? OP_AND : OP_OR;
-        if (lex(p) != 0 || req_operand(p) != 0 || emit(p, (struct ins){ .op = op }) != 0)
-            return -1;
-    }
-    return 0;
+    return binary(p, req_operand, T_AND, OP_AND, T_OR, OP_OR);
 }
 
 /* ---- ranks ----------------------------------------------------------- */
@@ -355,22 +377,10 @@ static int rank_factor(struct parser *p)
     char b[48];
     struct ins in = { .op = OP_NUM };
 
-    if (p->tok == T_MINUS) {
-        if (enter(p) != 0 || lex(p) != 0 || rank_factor(p) != 0)
-            return -1;
-        p->depth--;
-        return emit(p, (struct ins){ .op = OP_NEG });
-    }
-    if (p->tok == T_LPAR) {
-        size_t open = p->tstart;
-        if (enter(p) != 0 || lex(p) != 0 || rank_sum(p) != 0)
-            return -1;
-        if (p->tok != T_RPAR)
-            return fail(p, p->tstart, "expected ')' to close the '(' at column %zu, found %s",
-                        open + 1, found(p, b, sizeof(b)));
-        p->depth--;
-        return lex(p);
-    }
+    if (p->tok == T_MINUS)
+        return prefix(p, rank_factor, OP_NEG);
+    if (p->tok == T_LPAR)
+        return group(p, rank_sum);
     if (p->tok == T_NUM) {
         in.num = p->tnum;
     } else if (p->tok == T_WORD || p->tok == T_QUOTED) {
@@ -388,26 +398,12 @@ static int rank_factor(struct parser *p)
 
 static int rank_product(struct parser *p)
 {
-    if (rank_factor(p) != 0)
-        return -1;
-    while (p->tok == T_STAR || p->tok == T_SLASH) {
-        enum op op = p->tok == T_STAR ? OP_MUL : OP_DIV;
-        if (lex(p) != 0 || rank_factor(p) != 0 || emit(p, (struct ins){ .op = op }) != 0)
-            return -1;
-    }
-    return 0;
+    return binary(p, rank_factor, T_STAR, OP_MUL, T_SLASH, OP_DIV);
 }
 
 static int rank_sum(struct parser *p)
 {
-    if (rank_product(p) != 0)
-        return -1;
-    while (p->tok == T_PLUS || p->tok == T_MINUS) {
-        enum op op = p->tok == T_PLUS ? OP_ADD : OP_SUB;
-        if (lex(p) != 0 || rank_product(p) != 0 || emit(p, (struct ins){ .op = op }) != 0)
-            return -1;
-    }
-    return 0;
+    return binary(p, rank_product, T_PLUS, OP_ADD, T_MINUS, OP_SUB);
 }
 
 /* ---- compile --------------------------------------------------------- */
