@@ -11,9 +11,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "acl/generate.h"
+#include "lib/util.h"
+#include "tests/bench/bench.h"
 #include "acl/view.h"
 
 #define NRULES 10000
@@ -114,25 +115,6 @@ static const query denied[] = {
     { { NB_ACL_GROUP_T, 150, 0, 150, 0, NULL, 0, 0 }, NB_OP_ADMIN, false },
 };
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof(*v), cmp_double);
-    return v[n / 2];
-}
-
 static int check_answers(const query *q, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -151,17 +133,17 @@ static double time_checks(const query *q, size_t n)
     unsigned granted = 0;
 
     for (int b = 0; b < BATCHES; b++) {
-        uint64_t t0 = now_ns();
+        uint64_t t0 = nb_mono_ns();
         for (size_t i = 0; i < CALLS_PER_BATCH; i++) {
             const query *x = &q[i % n];
             granted += nb_acl_authorize(&caller, &x->o, x->op, false, rules, nrules, 0);
         }
-        ns[b] = (double)(now_ns() - t0) / CALLS_PER_BATCH;
+        ns[b] = (double)(nb_mono_ns() - t0) / CALLS_PER_BATCH;
     }
     /* Keeps the calls from being optimised away. */
     if (granted == 1)
         puts("");
-    return median(ns, BATCHES);
+    return bench_median(ns, BATCHES);
 }
 
 /* Median µs to build a VM view and filter NOBJECTS VMs with it. */
@@ -174,17 +156,17 @@ static double time_view(size_t *visible)
         vms[i] = (nb_objref){ NB_ACL_VM, i, 4000 + i % 500, FIRST_GROUP + i % NGROUPS,
                               i % 3 ? 0600 : 0640, NULL, 0, 0 };
     for (int b = 0; b < BATCHES; b++) {
-        uint64_t t0 = now_ns();
+        uint64_t t0 = nb_mono_ns();
         nb_acl_view v;
         size_t n = 0;
         nb_acl_view_build(&v, &caller, NB_ACL_VM, rules, nrules, 0);
         for (int i = 0; i < NOBJECTS; i++)
             n += nb_acl_view_allows(&v, &vms[i]);
         nb_acl_view_free(&v);
-        us[b] = (double)(now_ns() - t0) / 1000.0;
+        us[b] = (double)(nb_mono_ns() - t0) / 1000.0;
         *visible = n;
     }
-    return median(us, BATCHES);
+    return bench_median(us, BATCHES);
 }
 
 int main(void)

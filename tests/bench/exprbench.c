@@ -12,9 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "scheduler/expr.h"
+#include "lib/util.h"
+#include "tests/bench/bench.h"
 
 #define BATCHES 15
 #define EVALS_PER_BATCH 200000
@@ -87,19 +88,6 @@ static void resolve(const nb_expr *e, struct resolved *r)
     }
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Median ns per evaluation over BATCHES batches. */
 static double time_eval(const nb_expr *e, enum nb_expr_kind kind, nb_expr_lookup fn, void *ctx)
 {
@@ -107,16 +95,15 @@ static double time_eval(const nb_expr *e, enum nb_expr_kind kind, nb_expr_lookup
     double sink = 0;
 
     for (int b = 0; b < BATCHES; b++) {
-        uint64_t t0 = now_ns();
+        uint64_t t0 = nb_mono_ns();
         for (int i = 0; i < EVALS_PER_BATCH; i++)
             sink += kind == NB_EXPR_RANK ? nb_expr_rank(e, fn, ctx) : nb_expr_match(e, fn, ctx);
-        ns[b] = (double)(now_ns() - t0) / EVALS_PER_BATCH;
+        ns[b] = (double)(nb_mono_ns() - t0) / EVALS_PER_BATCH;
     }
     /* Keeps the calls from being optimised away. */
     if (sink == 1)
         puts("");
-    qsort(ns, BATCHES, sizeof(ns[0]), cmp_double);
-    return ns[BATCHES / 2];
+    return bench_median(ns, BATCHES);
 }
 
 static nb_expr *compile(const char *text, enum nb_expr_kind kind)

@@ -20,7 +20,6 @@ round's time less the virDomainCreateXML call inside oned's driver (which
 logs it at DEBUG_LEVEL 3).
 """
 
-import os
 import re
 import statistics
 import subprocess
@@ -29,23 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-BUILD = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else REPO / "build"
-REPS = int(sys.argv[2]) if len(sys.argv) > 2 else 9
-os.environ["NUBES_BUILD"] = str(BUILD)
-sys.path.insert(0, str(REPO / "tests/integration"))
-
-import libvirt_env                      # noqa: E402
+from benchlib import BUILD, wait
+import libvirt_env                      # noqa: E402 (benchlib puts it on the path)
 from harness import Oned, xml           # noqa: E402
 
-
-def wait(fn, timeout, what, interval=0.001):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if fn():
-            return
-        time.sleep(interval)
-    raise SystemExit(f"libvirt_start: timed out waiting for {what}")
+REPS = int(sys.argv[2]) if len(sys.argv) > 2 else 9
 
 
 def phase(a, vm):
@@ -71,8 +58,8 @@ def main():
         a = one.admin
         h = a.ok("one.host.allocate", "bench-node", "kvm", "kvm", -1)
         a.ok("one.host.update", h, f'LIBVIRT_URI = "{lvd.uri}"', 1)
-        wait(lambda: xml(a.ok("one.host.info", h)).findtext("STATE") == "2", 30,
-             "the host MONITORED", 0.1)
+        wait("the host MONITORED",
+             lambda: xml(a.ok("one.host.info", h)).findtext("STATE") == "2", 30, 0.1)
         tid = a.ok("one.template.allocate",
                    f'NAME = "lvbench"\nCPU = 1\nMEMORY = 128\n'
                    f'OS = [ KERNEL = "{guest["kernel"]}", INITRD = "{guest["initrd"]}", '
@@ -93,13 +80,13 @@ def main():
             vm = a.ok("one.template.instantiate", tid, f"lvbench-{i}", False, "", False)
             a.ok("one.vm.deploy", vm, h, False, -1, "")
             t1 = time.monotonic()
-            wait(lambda: phase(a, vm) == ("3", "3"), 60, f"VM {vm} RUNNING")
+            wait(f"VM {vm} RUNNING", lambda: phase(a, vm) == ("3", "3"), 60, 0.001)
             t2 = time.monotonic()
             return vm, (t2 - t0) * 1e3, (t1 - t0) * 1e3
 
         def terminate(vm):
             a.ok("one.vm.action", "terminate-hard", vm)
-            wait(lambda: phase(a, vm) == ("6", "0"), 60, f"VM {vm} DONE", 0.05)
+            wait(f"VM {vm} DONE", lambda: phase(a, vm) == ("6", "0"), 60, 0.05)
 
         # A first VM warms up and gives the domain XML of the baseline.
         vm, _, _ = instantiate(0)

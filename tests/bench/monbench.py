@@ -29,24 +29,14 @@ import time
 import xmlrpc.client
 from pathlib import Path
 
-BUILD = Path(sys.argv[1] if len(sys.argv) > 1 else "build").resolve()
-os.environ["NUBES_BUILD"] = str(BUILD)
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-from harness import Oned  # noqa: E402
+from benchlib import HZ, rpcbench, ticks
+from harness import Oned  # noqa: E402 (benchlib puts it on the path)
 
-RPCBENCH = os.environ.get("RPCBENCH") or str(BUILD / "tests" / "bench" / "rpcbench")
 HOSTS = int(os.environ.get("BENCH_HOSTS", 100))
 VMS = int(os.environ.get("BENCH_VMS", 10000))
 INTERVAL = int(os.environ.get("BENCH_MON_INTERVAL", 10))
 CYCLES = int(os.environ.get("BENCH_MON_CYCLES", 5))
 DEFAULT_INTERVAL, HOST_KEEP, VM_KEEP = 30, 43200, 14400
-HZ = os.sysconf("SC_CLK_TCK")
-
-
-def ticks(pid):
-    """oned's utime + stime in clock ticks."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
 
 
 def wait_idle(pid, quiet=0.5):
@@ -57,14 +47,6 @@ def wait_idle(pid, quiet=0.5):
         now = ticks(pid)
         if now != last:
             last, since = now, time.monotonic()
-
-
-def rpcbench(d, *args):
-    out = subprocess.run([RPCBENCH, *args, "-p", str(d.port), "-a", d.admin_session],
-                         capture_output=True, text=True)
-    if out.returncode:
-        sys.exit(f"rpcbench {' '.join(args)} failed: {out.stdout}{out.stderr}")
-    return out.stdout.strip()
 
 
 def conf_vm_samples():

@@ -11,9 +11,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "scheduler/place.h"
+#include "lib/util.h"
+#include "tests/bench/bench.h"
 
 #define NHOSTS 2500
 #define NVMS 10000
@@ -81,19 +82,6 @@ static double rank(void *ctx, const nb_place_vm *vm, const nb_place_host *h)
 
 static const char *const reasons[] = { "fail SCHED_REQUIREMENTS", "are not in your VDC" };
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return (x > y) - (x < y);
-}
-
 /* Median ms of RUNS passes; *placed and *messages from the last. */
 static int bench(int max_per_host, double *ms, size_t *placed, size_t *messages)
 {
@@ -106,12 +94,12 @@ static int bench(int max_per_host, double *ms, size_t *placed, size_t *messages)
         nb_place_result *r;
         size_t n;
         filter_calls = 0;
-        double t0 = now_ms();
+        uint64_t t0 = nb_mono_ns();
         if (nb_place(&in, &r, &n) < 0) {
             fprintf(stderr, "placebench: nb_place failed\n");
             return -1;
         }
-        t[k] = now_ms() - t0;
+        t[k] = (double)(nb_mono_ns() - t0) / 1e6;
         if (filter_calls != (unsigned long) NGROUPS * NHOSTS) {
             fprintf(stderr, "placebench: %lu filter calls, want one per (group, host)\n",
                     filter_calls);
@@ -124,8 +112,7 @@ static int bench(int max_per_host, double *ms, size_t *placed, size_t *messages)
         }
         nb_place_results_free(r, n);
     }
-    qsort(t, RUNS, sizeof *t, cmp_double);
-    *ms = t[RUNS / 2];
+    *ms = bench_median(t, RUNS);
     return 0;
 }
 

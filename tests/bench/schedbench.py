@@ -16,43 +16,17 @@ scheduler works while the fill is still going).  Exits non-zero on failure.
 
 import os
 import subprocess
-import sys
 import tempfile
 import time
 import xmlrpc.client
 from pathlib import Path
 
-BUILD = Path(sys.argv[1] if len(sys.argv) > 1 else "build").resolve()
-os.environ["NUBES_BUILD"] = str(BUILD)
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-from harness import Oned  # noqa: E402
+from benchlib import HZ, rpcbench, ticks, wait
+from harness import Oned  # noqa: E402 (benchlib puts it on the path)
 
-RPCBENCH = os.environ.get("RPCBENCH") or str(BUILD / "tests" / "bench" / "rpcbench")
 RUNS = [tuple(map(int, r.split(":"))) for r in
         os.environ.get("BENCH_SCHED", "1000:100 10000:2500").split()]
 TARGET = {1000: 2.0, 10000: 10.0}
-HZ = os.sysconf("SC_CLK_TCK")
-
-
-def ticks(pid):
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
-
-
-def rpcbench(d, *args):
-    out = subprocess.run([RPCBENCH, *args, "-p", str(d.port), "-a", d.admin_session],
-                         capture_output=True, text=True)
-    if out.returncode:
-        sys.exit(f"rpcbench {' '.join(args)} failed: {out.stdout}{out.stderr}")
-    return out.stdout.strip()
-
-
-def wait(what, cond, timeout):
-    end = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > end:
-            sys.exit(f"schedbench: timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def run(vms, hosts):
