@@ -11,6 +11,7 @@
  * which must parse as element content first.
  */
 #include "drivers/libvirt/domain.h"
+#include "drivers/datastore.h"
 
 #include <limits.h>
 #include <math.h>
@@ -164,13 +165,6 @@ static const char *get(const nb_tattr *v, const char *name)
     return NULL;
 }
 
-/* The first of members a and b that is set. */
-static const char *get_either(const nb_tattr *v, const char *a, const char *b)
-{
-    const char *s = get(v, a);
-    return s ? s : get(v, b);
-}
-
 static bool yes(const nb_tattr *v, const char *name)
 {
     const char *s = get(v, name);
@@ -315,12 +309,14 @@ static void write_rbd_source(nb_buf *b, const nb_tattr *d, const char *name)
     }
 }
 
-/* DISK number idx; returns its bus (NULL: libvirt's choice). */
-static const char *write_disk(gen *g, const nb_tattr *d, size_t idx, bool q35)
+/* DISK number idx; returns its bus (NULL: libvirt's choice).  Where the
+ * disk is and its format follow the storage drivers' layout (datastore.h). */
+static const char *write_disk(gen *g, const nb_drv_vm *vm, const nb_tattr *d, size_t idx,
+                              bool q35)
 {
     const struct disk_kind *k = disk_kind_of(d);
-    const char *src = get_either(d, "SOURCE", "PATH");
-    const char *format = get_either(d, "DRIVER", "FORMAT");
+    char *src = nb_drv_disk_source(vm, d, idx);
+    const char *format = nb_drv_disk_format(d);
     const char *bus;
     char *target;
 
@@ -328,6 +324,7 @@ static const char *write_disk(gen *g, const nb_tattr *d, size_t idx, bool q35)
      * its image. */
     if (!src && (!k->source_attr || !is_cdrom(k))) {
         fail(g, "DISK/SOURCE: missing in DISK %zu", idx);
+        free(src);
         return NULL;
     }
     /* CD-ROM images are raw whatever the datastore's DRIVER says
@@ -339,7 +336,7 @@ static const char *write_disk(gen *g, const nb_tattr *d, size_t idx, bool q35)
 
     el_open(g->b, 2, "disk", ATTRS({ "type", k->xml_type }, { "device", k->device }));
     el(g->b, 3, "driver", NULL,
-       ATTRS({ "name", "qemu" }, { "type", format ? format : "raw" }, { "cache", get(d, "CACHE") },
+       ATTRS({ "name", "qemu" }, { "type", format }, { "cache", get(d, "CACHE") },
              { "io", get(d, "IO") }, { "discard", get(d, "DISCARD") }));
     if (!k->source_attr)
         write_rbd_source(g->b, d, src);
@@ -350,16 +347,18 @@ static const char *write_disk(gen *g, const nb_tattr *d, size_t idx, bool q35)
         el(g->b, 3, "readonly", NULL, NO_ATTRS);
     el_close(g->b, 2, "disk");
     free(target);
+    free(src);
     return bus;
 }
 
-static void write_disks(gen *g, const nb_tmpl *t, bool q35)
+static void write_disks(gen *g, const nb_drv_vm *vm, bool q35)
 {
+    const nb_tmpl *t = vm->tmpl;
     bool scsi = false;
     size_t idx = 0;
 
     for (const nb_tattr *d = next_vec(t, "DISK", NULL); d; d = next_vec(t, "DISK", d)) {
-        const char *bus = write_disk(g, d, idx++, q35);
+        const char *bus = write_disk(g, vm, d, idx++, q35);
         scsi = scsi || (bus && nb_streq(bus, "scsi"));
     }
     /* libvirt would pick the emulated LSI controller. */
@@ -566,7 +565,7 @@ static void write_devices(gen *g, const nb_drv_vm *vm, const nb_domain_opts *opt
     el_open(g->b, 1, "devices", NO_ATTRS);
     if (opts->emulator)
         el(g->b, 2, "emulator", opts->emulator, NO_ATTRS);
-    write_disks(g, t, q35);
+    write_disks(g, vm, q35);
     for (const nb_tattr *n = next_vec(t, "NIC", NULL); n; n = next_vec(t, "NIC", n))
         write_nic(g->b, vm, n, idx++);
     write_console(g->b, opts->console_log);
@@ -694,7 +693,7 @@ int nb_domain_disk_xml(const nb_drv_vm *vm, const nb_tattr *disk, nb_buf *out, c
     for (const nb_tattr *d = next_vec(vm->tmpl, "DISK", NULL); d && d != disk;
          d = next_vec(vm->tmpl, "DISK", d))
         idx++;
-    write_disk(&g, disk, idx, is_q35(vm->tmpl));
+    write_disk(&g, vm, disk, idx, is_q35(vm->tmpl));
     return gen_finish(&g, out, start, err);
 }
 

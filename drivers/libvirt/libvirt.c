@@ -72,6 +72,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include "drivers/driver.h"
+#include "drivers/libvirt/conn.h"
 #include "drivers/libvirt/domain.h"
 #include "drivers/vmm.h"
 #include "lib/buf.h"
@@ -153,12 +154,12 @@ static const char *lv_setting(const lv_conf *c, const nb_drv_host *h, const char
 
 /* The host's libvirt URI (malloc'd): its own LIBVIRT_URI, else the
  * driver's template with %h replaced by the host's name. */
-static char *lv_uri(const lv_conf *c, const nb_drv_host *h)
+static char *lv_uri_of(const nb_tmpl *conf, const nb_drv_host *h)
 {
     const char *own = h->tmpl ? nb_tmpl_get(h->tmpl, "LIBVIRT_URI") : NULL;
     if (own && *own)
         return nb_strdup(own);
-    const char *tmpl = nb_tmpl_get(&c->conf, "LIBVIRT_URI");
+    const char *tmpl = conf ? nb_tmpl_get(conf, "LIBVIRT_URI") : NULL;
     if (!tmpl || !*tmpl)
         tmpl = LV_DEFAULT_URI;
 
@@ -172,6 +173,11 @@ static char *lv_uri(const lv_conf *c, const nb_drv_host *h)
         }
     }
     return nb_buf_steal(&b, NULL);
+}
+
+static char *lv_uri(const lv_conf *c, const nb_drv_host *h)
+{
+    return lv_uri_of(&c->conf, h);
 }
 
 /* Whether the URI's daemon runs on this machine: no server part, or a
@@ -384,12 +390,10 @@ static int lv_host_connect(lv_host *lh, const char *uri, char **err)
     return 0;
 }
 
-/* A reference to the host's connection (virConnectClose it when done), or
- * NULL with *err. */
-static virConnectPtr lv_connect(const lv_conf *c, const nb_drv_host *h, char **err)
+virConnectPtr nb_lv_connect(const nb_tmpl *conf, const nb_drv_host *h, char **err)
 {
     lv_host *lh = lv_host_of(h->id);
-    char *uri = lv_uri(c, h);
+    char *uri = lv_uri_of(conf, h);
     virConnectPtr conn = NULL;
 
     pthread_mutex_lock(&lh->mu);
@@ -402,19 +406,18 @@ static virConnectPtr lv_connect(const lv_conf *c, const nb_drv_host *h, char **e
     return conn;
 }
 
+static virConnectPtr lv_connect(const lv_conf *c, const nb_drv_host *h, char **err)
+{
+    return nb_lv_connect(&c->conf, h, err);
+}
+
 /* --- driver instances ------------------------------------------------------------ */
 
-static int lv_init(const nb_tmpl *conf, void **drv, char **err)
+void nb_lv_use(void)
 {
-    lv_conf *c = nb_calloc(1, sizeof(*c));
-    nb_tmpl_init(&c->conf);
-    if (conf)
-        nb_tmpl_copy(&c->conf, conf);
     pthread_mutex_lock(&lv_world.mu);
     lv_world.users++;
     pthread_mutex_unlock(&lv_world.mu);
-    *drv = c;
-    return 0;
 }
 
 static void lv_host_free(lv_host *lh)
@@ -429,10 +432,8 @@ static void lv_host_free(lv_host *lh)
     free(lh);
 }
 
-static void lv_fini(void *drv)
+void nb_lv_unuse(void)
 {
-    lv_conf *c = drv;
-
     pthread_mutex_lock(&lv_world.mu);
     if (--lv_world.users == 0) {
         for (size_t i = 0; i < lv_world.hosts.cap; i++)
@@ -449,6 +450,24 @@ static void lv_fini(void *drv)
         }
     }
     pthread_mutex_unlock(&lv_world.mu);
+}
+
+static int lv_init(const nb_tmpl *conf, void **drv, char **err)
+{
+    lv_conf *c = nb_calloc(1, sizeof(*c));
+    nb_tmpl_init(&c->conf);
+    if (conf)
+        nb_tmpl_copy(&c->conf, conf);
+    nb_lv_use();
+    *drv = c;
+    return 0;
+}
+
+static void lv_fini(void *drv)
+{
+    lv_conf *c = drv;
+
+    nb_lv_unuse();
     nb_tmpl_free(&c->conf);
     free(c);
 }
