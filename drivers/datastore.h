@@ -92,6 +92,11 @@ typedef struct nb_tm_ops {
      * Idempotent: nothing there is success. */
     int (*release)(void *drv, const nb_drv_host *h, const nb_drv_vm *vm, const nb_tattr *disk,
                    const nb_drv_ds *ds, char **err);
+
+    /* Hosts see the datastore's SOURCE paths (a shared mount): persistent
+     * file images are used in place.  The core copies it into each DISK as
+     * SHARED = YES/NO unless the datastore's template sets SHARED. */
+    bool shared;
 } nb_tm_ops;
 
 /*
