@@ -40,7 +40,8 @@ typedef struct nb_ds_capacity {
 typedef struct nb_ds_image {
     char *source;               /* SOURCE: where the driver keeps it (a path, "pool/name") */
     char *format;               /* FORMAT: "raw" or "qcow2" */
-    long long size_mb;          /* SIZE: virtual size, MB rounded up */
+    long long size_mb;          /* SIZE: virtual size, MB rounded up (import: 0 takes
+                                 * the size the core read from the file's header) */
 } nb_ds_image;
 
 void nb_ds_image_free(nb_ds_image *img);

@@ -15,6 +15,7 @@
 #include "oned/engine.h"
 #include "oned/host.h"
 #include "oned/hotplug.h"
+#include "oned/image_disks.h"
 #include "oned/quota_model.h"
 #include "oned/sched.h"
 #include "oned/tenancy.h"
@@ -102,6 +103,10 @@ static int nb_vm_create(nb_call *c, const nb_tmpl *t, const char *name, const ch
     nb_vm_split_template(t, &o->tmpl, &vm->user_tmpl);
     /* Disks and NICs are numbered, disk targets fixed, as OpenNebula does. */
     nb_hotplug_number(&o->tmpl);
+    if (nb_image_disks_acquire(c, &o->tmpl, o->oid, c->uid) < 0) {
+        nb_object_free(o);
+        return -1;
+    }
     snprintf(num, sizeof(num), "%d", o->oid);
     nb_tmpl_set(&o->tmpl, "VMID", num);
     if (template_id >= 0) {

@@ -28,6 +28,7 @@ static const nb_method *const nb_method_tables[] = {
     nb_api_vm_hotplug_methods,
     nb_api_quota_methods,
     nb_api_template_methods,
+    nb_api_image_methods,
     nb_api_acct_methods,
     nb_api_monitoring_methods,
 };

@@ -160,6 +160,7 @@ extern const nb_method nb_api_vm_methods[];
 extern const nb_method nb_api_vm_hotplug_methods[];
 extern const nb_method nb_api_quota_methods[];
 extern const nb_method nb_api_template_methods[];
+extern const nb_method nb_api_image_methods[];
 extern const nb_method nb_api_acct_methods[];
 extern const nb_method nb_api_monitoring_methods[];
 

@@ -9,15 +9,18 @@
 #include <time.h>
 #include "lib/log.h"
 #include "lib/util.h"
+#include "drivers/datastore.h"
 #include "drivers/driver.h"
 #include "drivers/vmm.h"
 #include "oned/cluster.h"
 #include "oned/datastore.h"
 #include "oned/host.h"
 #include "oned/hotplug.h"
+#include "oned/image_disks.h"
 #include "oned/monitoring.h"
 #include "oned/quota_model.h"
 #include "oned/sched.h"
+#include "oned/storage.h"
 #include "oned/tenancy.h"
 #include "oned/worker.h"
 
@@ -30,6 +33,7 @@ typedef struct nb_engine_drv {
 struct nb_engine {
     nb_model *m;
     nb_workers *w;
+    nb_workers *io;             /* storage work: imports, copies, removals */
     nb_engine_drv *drv;
     size_t ndrv;
     /* The monitoring clock: every `interval` seconds each host is queued
@@ -231,6 +235,9 @@ void nb_engine_apply(nb_txn *t, nb_vm *vm, const nb_lcm_move *mv, const nb_place
         free(vm->deploy_id);
         vm->deploy_id = nb_strdup("");
     }
+    /* A VM done (or erased) gives its images back, once. */
+    if (mv->flags & (NB_MOVE_DONE | NB_MOVE_DELETE_DB) && vm->phase.state != NB_VM_DONE)
+        nb_image_disks_release(t, &vm->o.tmpl, vm->o.oid);
     if (mv->to.state != vm->phase.state || mv->to.lcm != vm->phase.lcm) {
         /* Usage follows the phase in the same transaction; what the API
          * asks was checked against the limits before (api_vm.c). */
@@ -265,6 +272,7 @@ typedef struct nb_step_input {
     nb_tmpl vm_tmpl;
     nb_tmpl user_tmpl;
     struct { int id; char *name; nb_tmpl tmpl; } host, from;   /* from: migration source */
+    nb_ds_set ds;               /* the datastores of its image disks */
 } nb_step_input;
 
 static void nb_step_input_free(nb_step_input *in)
@@ -278,6 +286,7 @@ static void nb_step_input_free(nb_step_input *in)
     nb_tmpl_free(&in->host.tmpl);
     free(in->from.name);
     nb_tmpl_free(&in->from.tmpl);
+    nb_ds_set_free(&in->ds);
 }
 
 static void nb_copy_host(const nb_model *m, const nb_vm_history *h, int *id, char **name,
@@ -319,16 +328,15 @@ static int nb_step_snapshot(nb_engine *e, const nb_step_job *j, nb_step_input *i
     if (vm->nhistory >= 2)
         nb_copy_host(e->m, &vm->history[vm->nhistory - 2], &in->from.id, &in->from.name,
                      &in->from.tmpl);
+    nb_storage_ds_copy(e->m, &o->tmpl, &in->ds);
     ret = 0;
  cleanup:
     nb_model_unlock(e->m);
     return ret;
 }
 
-/* The initialised driver of that class and name: its ops, and its context
- * in *ctx; NULL if oned has none. */
-static const void *nb_engine_driver(nb_engine *e, enum nb_driver_class cls, const char *name,
-                                    void **ctx)
+const void *nb_engine_driver(nb_engine *e, enum nb_driver_class cls, const char *name,
+                             void **ctx)
 {
     for (size_t i = 0; i < e->ndrv; i++)
         if (e->drv[i].d->cls == cls && strcmp(e->drv[i].d->name, name) == 0) {
@@ -396,6 +404,24 @@ static int nb_step_hotplug(const nb_vmm_ops *ops, void *ctx, enum nb_vm_step ste
                : snap(ctx, h, vm, nb_tattr_get(subject, "HYPERVISOR_ID") ?: "", r);
 }
 
+/* The transfer driver's part of a step: disks made ready on the host the
+ * VM goes to (before a deploy, a resume elsewhere, a live migration), or
+ * removed (terminate, cleanup).  A stopped or undeployed VM keeps its disks
+ * where they are (the system datastore is shared with the hosts). */
+static int nb_step_transfer(nb_engine *e, const nb_step_job *j, const nb_step_input *in,
+                            const nb_drv_host *h, const nb_drv_vm *vm, nb_drv_result *r)
+{
+    switch (j->step) {
+    case NB_STEP_PROLOG: case NB_STEP_PROLOG_MIGRATE: case NB_STEP_PROLOG_RESUME:
+    case NB_STEP_PROLOG_UNDEPLOY: case NB_STEP_MIGRATE:
+        return nb_storage_transfer(e, &in->ds, h, vm, false, &r->error);
+    case NB_STEP_EPILOG: case NB_STEP_CLEANUP:
+        return nb_storage_transfer(e, &in->ds, h, vm, true, &r->error);
+    default:
+        return 0;
+    }
+}
+
 /* Call the driver for the step: 0, or -1 with r->error. */
 static int nb_step_call(nb_engine *e, const nb_step_job *j, const nb_step_input *in,
                         nb_drv_result *r)
@@ -407,12 +433,13 @@ static int nb_step_call(nb_engine *e, const nb_step_job *j, const nb_step_input 
     nb_drv_vm vm = { j->vm, *in->deploy_id ? in->deploy_id : NULL, &in->vm_tmpl, in->vm_dir,
                      &in->user_tmpl };
     nb_vmm_fn fn;
+    int ret;
 
-    /* Disks move with the storage drivers (TM_MAD); until a datastore has
-     * one, the system datastore is shared with the hosts and there is
-     * nothing to transfer.  A powered-off VM's domain is re-created from
-     * its template at resume: a hotplug there only changes the template. */
-    if (nb_step_is_transfer(j->step) || nb_lcm_is_cold_hotplug(in->phase))
+    /* A powered-off VM's domain is re-created from its template at resume:
+     * a hotplug there only changes the template. */
+    if (nb_step_is_transfer(j->step))
+        return nb_step_transfer(e, j, in, &host, &vm, r);
+    if (nb_lcm_is_cold_hotplug(in->phase))
         return 0;
     if (!ops) {
         r->error = nb_asprintf("No virtualization driver \"%s\" in this oned", in->vm_mad);
@@ -421,14 +448,20 @@ static int nb_step_call(nb_engine *e, const nb_step_job *j, const nb_step_input 
     if (j->step == NB_STEP_MIGRATE) {
         if (!ops->migrate)
             goto unsupported;
-        /* The VM's newest record is the target, the one before the source. */
+        /* The VM's newest record is the target, the one before the source:
+         * its disks must be reachable there first (Ceph secrets). */
+        if (nb_step_transfer(e, j, in, &host, &vm, r) < 0)
+            return -1;
         return ops->migrate(ctx, &from, &host, &vm, r);
     }
     if (nb_hotplug_step(j->step) && j->step != NB_STEP_RESIZE)
         return nb_step_hotplug(ops, ctx, j->step, &host, &vm, r);
     if (!(fn = nb_step_vmm_fn(ops, j->step)))
         goto unsupported;
-    return fn(ctx, &host, &vm, r);
+    ret = fn(ctx, &host, &vm, r);
+    if (ret == 0 && j->step == NB_STEP_CLEANUP)
+        ret = nb_step_transfer(e, j, in, &host, &vm, r);
+    return ret;
  unsupported:
     r->error = nb_asprintf("The %s driver does not support this operation", in->vm_mad);
     return -1;
@@ -830,6 +863,7 @@ static void *nb_engine_clock(void *arg)
 
         pthread_mutex_unlock(&e->lock);
         nb_monitor_all(e);
+        nb_storage_monitor_all(e->m);
         nb_mon_expire(e->m, nb_now(), NB_MON_EXPIRE_MAX_BATCHES);
         pthread_mutex_lock(&e->lock);
         clock_gettime(CLOCK_REALTIME, &until);
@@ -842,27 +876,51 @@ static void *nb_engine_clock(void *arg)
     return NULL;
 }
 
+void nb_engine_storage_submit(nb_engine *e, int key, nb_job_fn fn, nb_job_fn cancel, void *arg)
+{
+    nb_workers_submit(e->io, key, fn, cancel, arg);
+}
+
 /* ---- life of the engine -------------------------------------------------- */
 
-/* The init and fini of a driver of either class the engine runs. */
+/* The init and fini of a driver of any class the engine runs. */
 static void nb_driver_life(const nb_driver *d,
                            int (**init)(const nb_tmpl *conf, void **drv, char **err),
                            void (**fini)(void *drv))
 {
-    if (d->cls == NB_DRIVER_VMM) {
+    switch (d->cls) {
+    case NB_DRIVER_VMM:
         *init = ((const nb_vmm_ops *)d->ops)->init;
         *fini = ((const nb_vmm_ops *)d->ops)->fini;
-    } else {
+        break;
+    case NB_DRIVER_IM:
         *init = ((const nb_im_ops *)d->ops)->init;
         *fini = ((const nb_im_ops *)d->ops)->fini;
+        break;
+    case NB_DRIVER_DS:
+        *init = ((const nb_ds_ops *)d->ops)->init;
+        *fini = ((const nb_ds_ops *)d->ops)->fini;
+        break;
+    case NB_DRIVER_TM:
+        *init = ((const nb_tm_ops *)d->ops)->init;
+        *fini = ((const nb_tm_ops *)d->ops)->fini;
+        break;
+    default:
+        *init = NULL;
+        *fini = NULL;
     }
 }
 
-/* The driver's section of oned.conf, VM_MAD = [ NAME = "kvm", ... ] (or
- * IM_MAD), as a template of its own for init. */
+/* The driver's section of oned.conf, VM_MAD = [ NAME = "kvm", ... ] (IM_MAD,
+ * DS_MAD_CONF, TM_MAD_CONF for the other classes), as a template of its own
+ * for init. */
 static void nb_driver_conf(const nb_config *cfg, const nb_driver *d, nb_tmpl *conf)
 {
-    const char *vec = d->cls == NB_DRIVER_VMM ? "VM_MAD" : "IM_MAD";
+    static const char *const vecs[NB_DRIVER_CLASSES] = {
+        [NB_DRIVER_VMM] = "VM_MAD", [NB_DRIVER_IM] = "IM_MAD",
+        [NB_DRIVER_DS] = "DS_MAD_CONF", [NB_DRIVER_TM] = "TM_MAD_CONF",
+    };
+    const char *vec = vecs[d->cls];
 
     for (size_t i = 0; i < cfg->tmpl.n; i++) {
         const nb_tattr *a = &cfg->tmpl.attrs[i];
@@ -930,11 +988,15 @@ nb_engine *nb_engine_start(nb_model *m, size_t threads, int interval, char **err
     pthread_mutex_init(&e->lock, NULL);
     pthread_cond_init(&e->wake, NULL);
     e->w = nb_workers_start(threads);
+    e->io = nb_workers_start(NB_STORAGE_THREADS);
     nb_driver_foreach(NB_DRIVER_VMM, nb_engine_add_driver, e);
     nb_driver_foreach(NB_DRIVER_IM, nb_engine_add_driver, e);
+    nb_driver_foreach(NB_DRIVER_DS, nb_engine_add_driver, e);
+    nb_driver_foreach(NB_DRIVER_TM, nb_engine_add_driver, e);
     m->engine = e;
     t = nb_txn_begin(m);
     nb_txn_foreach(t, &nb_vm_kind, nb_engine_requeue, e);
+    nb_storage_requeue(t);
     if (nb_txn_commit(t, err) < 0) {
         nb_engine_stop(e);
         return NULL;
@@ -956,6 +1018,7 @@ void nb_engine_stop(nb_engine *e)
     pthread_mutex_unlock(&e->lock);
     if (e->clock_running)
         pthread_join(e->clock, NULL);
+    nb_workers_stop(e->io);
     nb_workers_stop(e->w);
     e->m->engine = NULL;
     for (size_t i = 0; i < e->ndrv; i++) {

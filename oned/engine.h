@@ -20,9 +20,11 @@
 #define NB_ENGINE_H
 
 #include <stddef.h>
+#include "drivers/driver.h"
 #include "oned/lifecycle.h"
 #include "oned/txn.h"
 #include "oned/vm.h"
+#include "oned/worker.h"
 
 typedef struct nb_engine nb_engine;
 
@@ -35,6 +37,15 @@ nb_engine *nb_engine_start(nb_model *m, size_t threads, int interval, char **err
 void nb_engine_stop(nb_engine *e);
 /* A sample of host hid once t commits (a new or re-enabled host). */
 void nb_engine_monitor_soon(nb_txn *t, int hid);
+
+/* The initialised driver of that class and name: its ops, and its context
+ * in *ctx; NULL if oned has none (unknown name, or its init failed). */
+const void *nb_engine_driver(nb_engine *e, enum nb_driver_class cls, const char *name,
+                             void **ctx);
+/* Storage work (imports, copies, removals, datastore samples) runs on
+ * workers of its own, so a long download never delays a VM's steps; keys
+ * as nb_workers_submit (storage.c keys images and datastores apart). */
+void nb_engine_storage_submit(nb_engine *e, int key, nb_job_fn fn, nb_job_fn cancel, void *arg);
 
 /*
  * Apply move mv to vm (a copy being edited in t) at time now: phase, previous

@@ -113,8 +113,8 @@ static int nb_check_disk(nb_tmpl *t, nb_tattr *d, char **err)
     }
     return 0;
  images:
-    *err = nb_asprintf("Images are not supported yet: give the DISK by SOURCE (a file on "
-                       "the host) or as a volatile disk (TYPE = fs, SIZE = <MB>).");
+    *err = nb_asprintf("Image disks are given when the VM is created; attach a DISK by SOURCE "
+                       "(a file on the host) or as a volatile disk (TYPE = fs, SIZE = <MB>).");
     return -1;
 }
 
@@ -219,6 +219,11 @@ int nb_hotplug_detach(nb_tmpl *t, const char *vector, int id, char **err)
     nb_hotplug_number(t);
     if (!(v = nb_find_id(t, vector, id))) {
         *err = nb_asprintf("VM does not have %s with %s %d.", vector, nb_id_name(vector), id);
+        return -1;
+    }
+    if (nb_streq(vector, "DISK") && nb_set(v, "IMAGE_ID")) {
+        *err = nb_asprintf("DISK %d comes from image %s, which the VM keeps until it is "
+                           "terminated.", id, nb_tattr_get(v, "IMAGE_ID"));
         return -1;
     }
     nb_tattr_set(v, "ATTACH", "YES");

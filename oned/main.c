@@ -189,6 +189,7 @@ int main(int argc, char **argv)
     if (nb_model_open(&model, &store, &cfg, &err) < 0)
         goto fail;
     model_open = true;
+    model.var_dir = layout.var_dir;
     if (nb_bootstrap(&model, &layout, &err) < 0)
         goto fail;
     /* Driver work: started before the API, so that steps left in flight by

@@ -11,6 +11,7 @@
 #include "oned/datastore.h"
 #include "oned/group.h"
 #include "oned/host.h"
+#include "oned/image.h"
 #include "oned/user.h"
 #include "oned/vdc.h"
 #include "oned/quota_model.h"
@@ -26,6 +27,7 @@ static const nb_kind *const nb_model_kinds[NB_POOL_COUNT] = {
     [NB_POOL_HOST] = &nb_host_kind,
     [NB_POOL_DATASTORE] = &nb_datastore_kind,
     [NB_POOL_TEMPLATE] = &nb_vmtemplate_kind,
+    [NB_POOL_IMAGE] = &nb_image_kind,
     [NB_POOL_VM] = &nb_vm_kind,
     [NB_POOL_QUOTA_DEFAULTS] = &nb_quota_defaults_kind,
     [NB_POOL_VDC] = &nb_vdc_kind,

@@ -27,6 +27,7 @@ enum nb_pool_id {
     NB_POOL_HOST,
     NB_POOL_DATASTORE,
     NB_POOL_TEMPLATE,
+    NB_POOL_IMAGE,
     NB_POOL_VM,
     NB_POOL_QUOTA_DEFAULTS,
     NB_POOL_VDC,
@@ -39,6 +40,7 @@ struct nb_model {
     pthread_mutex_t writer;
     nb_store *store;
     const nb_config *cfg;
+    const char *var_dir;        /* oned's state directory: new datastores, import staging */
     nb_pool pools[NB_POOL_COUNT];
     /* Contiguous copy of the ACL pool in index order (nb_acl_sort) for the
      * gate; kept in step by the ACL kind's `replaced` hook. */
