@@ -156,7 +156,7 @@ static int nb_image_allocate(nb_call *c)
     path = nb_tmpl_get(&t, "PATH");
     type_s = nb_tmpl_get(&t, "TYPE");
     pers = nb_tmpl_get(&t, "PERSISTENT");
-    if (nb_image_datastore(c, 1, &ds) < 0 || nb_gate_check_create(c, K, c->subj.gid) < 0 ||
+    if (nb_gate_check_create(c, K, c->subj.gid) < 0 || nb_image_datastore(c, 1, &ds) < 0 ||
         nb_api_check_name(c, K, name ? name : "", -1) < 0)
         goto cleanup;
     type = type_s && *type_s ? nb_image_type_parse(type_s)

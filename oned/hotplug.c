@@ -94,14 +94,21 @@ static int nb_check_disk(nb_tmpl *t, nb_tattr *d, char **err)
     bool is_volatile = type && (nb_strcaseeq(type, "fs") || nb_strcaseeq(type, "swap"));
     const char *target = nb_tattr_get(d, "TARGET");
 
-    if (nb_set(d, "IMAGE_ID") || nb_set(d, "IMAGE"))
-        goto images;
+    if (nb_set(d, "IMAGE_ID") || nb_set(d, "IMAGE")) {
+        *err = nb_asprintf("Image disks are given when the VM is created; attach a DISK by "
+                           "SOURCE (a file on the host) or as a volatile disk (TYPE = fs, "
+                           "SIZE = <MB>).");
+        return -1;
+    }
     if (is_volatile && !nb_size_ok(nb_tattr_get(d, "SIZE"))) {
         *err = nb_asprintf("A volatile disk needs SIZE, a positive number of MB.");
         return -1;
     }
-    if (!is_volatile && !nb_set(d, "SOURCE") && !nb_set(d, "PATH"))
-        goto images;
+    if (!is_volatile && !nb_set(d, "SOURCE") && !nb_set(d, "PATH")) {
+        *err = nb_asprintf("A DISK needs SOURCE (a file on the host), or TYPE = fs and SIZE "
+                           "for a volatile disk.");
+        return -1;
+    }
     if (target && *target) {
         for (nb_tattr *o = nb_next(t, "DISK", NULL); o; o = nb_next(t, "DISK", o)) {
             const char *used = nb_tattr_get(o, "TARGET");
@@ -112,10 +119,6 @@ static int nb_check_disk(nb_tmpl *t, nb_tattr *d, char **err)
         }
     }
     return 0;
- images:
-    *err = nb_asprintf("Image disks are given when the VM is created; attach a DISK by SOURCE "
-                       "(a file on the host) or as a volatile disk (TYPE = fs, SIZE = <MB>).");
-    return -1;
 }
 
 static int nb_check_nic(nb_tmpl *t, nb_tattr *n, char **err)

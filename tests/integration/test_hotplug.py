@@ -89,10 +89,10 @@ def test_disk_attach_refusals(admin, uniq):
     hid = new_host(admin, uniq)
     vid = running_vm(admin, hid, DISK_VM)
     cases = [
-        ('DISK=[IMAGE_ID="3"]', "Images are not supported yet"),
+        ('DISK=[IMAGE_ID="3"]', "Image disks are given when the VM is created"),
         ('DISK=[TYPE="fs"]', "A volatile disk needs SIZE"),
         ('DISK=[TYPE="fs", SIZE="-1"]', "A volatile disk needs SIZE"),
-        ('DISK=[CACHE="none"]', "Images are not supported yet"),
+        ('DISK=[CACHE="none"]', "A DISK needs SOURCE"),
         ('DISK=[SOURCE="/a"]\nDISK=[SOURCE="/b"]', "exactly one DISK vector, it has 2"),
         ('NIC=[BRIDGE="br0"]', "exactly one DISK vector, it has 0"),
         ('DISK=[SOURCE="/a", TARGET="vda"]', "Target vda is already in use."),
