@@ -13,7 +13,7 @@
 #include "oned/datastore.h"
 #include "oned/fetch.h"
 #include "oned/image.h"
-#include "oned/quota_ds.h"
+#include "oned/quota_model.h"
 #include "oned/storage.h"
 
 #define K (&nb_image_kind)

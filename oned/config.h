@@ -45,6 +45,12 @@ typedef struct nb_config {
         double cpu, memory, disk;   /* per CPU-hour, MB-hour, disk-MB-hour */
     } default_cost;
     bool showback_only_running; /* SHOWBACK_ONLY_RUNNING: CPU/memory charged while running */
+    bool ds_capacity_check;     /* DATASTORE_CAPACITY_CHECK: images must fit the free space */
+    struct {                    /* IMAGE_IMPORT = [...]: images from PATH */
+        long long max_size_mb;  /* MAX_SIZE_MB: largest import (0: no limit) */
+        int connect_timeout;    /* CONNECT_TIMEOUT: seconds to reach an http(s) server */
+        int stall_timeout;      /* STALL_TIMEOUT: seconds without data before failing */
+    } image_import;
     struct {                    /* SCHED = [...]: the placement thread (docs/scheduler.md) */
         bool enabled;           /* ENABLED: NO leaves one.vm.deploy to an external scheduler */
         int window_ms;          /* WINDOW_MS: batching delay after a wake-up, 0..100 */

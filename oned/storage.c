@@ -16,7 +16,7 @@
 #include "oned/image.h"
 #include "oned/image_format.h"
 #include "oned/model.h"
-#include "oned/quota_ds.h"
+#include "oned/quota_model.h"
 #include "oned/tenancy.h"
 
 /* Worker keys: VM steps use ids >= 0 and host samples -2 - id; images and
@@ -208,9 +208,7 @@ static char *nb_tmpl_dup(const nb_tmpl *t, const char *name)
 static bool nb_capacity_checked(const nb_model *m, const nb_object *ds)
 {
     const char *v = nb_tmpl_get(&ds->tmpl, "DATASTORE_CAPACITY_CHECK");
-    if (!v || !*v)
-        v = nb_tmpl_get(&m->cfg->tmpl, "DATASTORE_CAPACITY_CHECK");
-    return !v || !*v || nb_strcaseeq(v, "YES");
+    return v && *v ? nb_strcaseeq(v, "YES") : m->cfg->ds_capacity_check;
 }
 
 long long nb_storage_free_mb(const nb_model *m, const nb_object *ds)
@@ -223,13 +221,9 @@ long long nb_storage_free_mb(const nb_model *m, const nb_object *ds)
  * within the datastore's free space when that is checked. */
 static long long nb_import_limit(const nb_model *m, const nb_object *ds)
 {
-    const char *s = nb_tmpl_vget(&m->cfg->tmpl, "IMAGE_IMPORT", "MAX_SIZE_MB");
-    long long max = 0, free_mb = nb_storage_free_mb(m, ds);
+    long long max = m->cfg->image_import.max_size_mb * NB_MB;
+    long long free_mb = nb_storage_free_mb(m, ds);
 
-    if (s && nb_parse_ll(s, &max) == 0 && max > 0)
-        max *= NB_MB;
-    else
-        max = 0;
     if (free_mb >= 0 && (max == 0 || free_mb * NB_MB < max))
         max = free_mb > 0 ? free_mb * NB_MB : 1;
     return max;
@@ -320,6 +314,8 @@ static int nb_image_import(nb_model *m, int id, const nb_image_input *in, const 
         .source = in->path, .dest = staged, .max_bytes = in->max_bytes, .md5 = in->md5,
         .sha256 = in->sha256, .progress = nb_import_progress_cb, .progress_arg = &p,
         .cancel = &p.cancel,
+        .connect_timeout_s = m->cfg->image_import.connect_timeout,
+        .stall_timeout_s = m->cfg->image_import.stall_timeout,
     };
     nb_drv_ds ds = nb_drv_ds_of(&in->ds);
     nb_image_fmt fmt;

@@ -489,8 +489,9 @@ def build_watch_check(out):
     does, and prints what it reports."""
     src = [REPO / "tests/integration/libvirt/watch_check.c"] + \
         [REPO / f for f in ("drivers/libvirt/libvirt.c", "drivers/libvirt/domain.c",
-                            "drivers/vmm.c", "drivers/driver.c", "lib/util.c", "lib/buf.c",
-                            "lib/log.c", "lib/hash.c", "lib/template.c")]
+                            "drivers/vmm.c", "drivers/datastore.c", "drivers/driver.c",
+                            "lib/util.c", "lib/buf.c", "lib/log.c", "lib/hash.c",
+                            "lib/template.c")]
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libvirt", "libxml-2.0"],
                            capture_output=True, text=True, check=True).stdout.split()
     p = subprocess.run(["gcc", "-std=gnu11", "-O1", "-g", f"-I{REPO}", f"-I{BUILD}", "-o",
