@@ -38,7 +38,7 @@ def entry(images, images_used, size, size_used):
 
 
 def test_set_per_datastore_and_shown_in_info(make_oned):
-    d, a, g, u, = world(make_oned)
+    d, a, g, u = world(make_oned)
     assert ds_quota(a, "user", u) == {}
     assert a.ok("one.user.quota", u, "DATASTORE=[ID=1, IMAGES=3, SIZE=1024]\n"
                                      "DATASTORE=[ID=100, SIZE=-2]") == u
