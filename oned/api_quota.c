@@ -1,8 +1,8 @@
 /*
  * one.user.quota, one.group.quota and the default quotas
  * (one.userquota.info/update, one.groupquota.info/update), reference §10.1.
- * VM quotas are enforced; the datastore, network and image blocks come with
- * those resources.
+ * VM and datastore quotas are enforced; the network and image blocks come
+ * with those resources.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +13,13 @@
 #include "oned/user.h"
 
 /* Apply quota text to q; 0, or -1 with the call's error. */
-static int nb_quota_apply(nb_call *c, nb_vm_quota *q, const char *text, int id)
+static int nb_quota_apply(nb_call *c, nb_quotas *q, const char *text, int id)
 {
     nb_tmpl t = NB_TMPL_INIT;
     char *err = NULL;
     int ret = -1;
 
-    if (nb_tmpl_parse(&t, text, strlen(text), &err) < 0 || nb_quota_set(q, &t, &err) < 0) {
+    if (nb_tmpl_parse(&t, text, strlen(text), &err) < 0 || nb_quotas_set(q, &t, &err) < 0) {
         nb_fail(c, NB_E_ACTION, id, "%s", err);
         free(err);
         goto cleanup;
@@ -35,13 +35,13 @@ static int nb_quota_apply(nb_call *c, nb_vm_quota *q, const char *text, int id)
 static int nb_holder_quota(nb_call *c)
 {
     nb_object *o;
-    nb_vm_quota *q;
+    nb_quotas *q;
 
     if (c->obj->oid == 0)
         return nb_fail(c, NB_E_ACTION, 0, "Cannot set quotas for oneadmin %s.",
                        c->obj->kind == &nb_user_kind ? "user" : "group");
     o = nb_txn_edit(c->txn, c->obj);
-    q = o->kind == &nb_user_kind ? &nb_user_of(o)->vmq : &nb_group_of(o)->vmq;
+    q = o->kind == &nb_user_kind ? &nb_user_of(o)->quotas : &nb_group_of(o)->quotas;
     if (nb_quota_apply(c, q, nb_arg_str(c, 1, ""), o->oid) < 0)
         return -1;
     nb_reply_int(c, o->oid);
@@ -53,7 +53,7 @@ static const char *const nb_defaults_root[] = {
     [NB_DEFAULTS_GROUPS] = "DEFAULT_GROUP_QUOTAS",
 };
 
-static int nb_defaults_reply(nb_call *c, int which, const nb_vm_quota *q)
+static int nb_defaults_reply(nb_call *c, int which, const nb_quotas *q)
 {
     nb_xml_default_quotas(nb_reply_doc(c), nb_defaults_root[which], q);
     return 0;
@@ -82,9 +82,9 @@ static int nb_defaults_update(nb_call *c, int which)
         nb_txn_insert(c->txn, o);
         d = (nb_quota_defaults *)o;
     }
-    if (nb_quota_apply(c, &d->vmq, nb_arg_str(c, 0, ""), -1) < 0)
+    if (nb_quota_apply(c, &d->q, nb_arg_str(c, 0, ""), -1) < 0)
         return -1;
-    return nb_defaults_reply(c, which, &d->vmq);
+    return nb_defaults_reply(c, which, &d->q);
 }
 
 static int nb_userquota_info(nb_call *c) { return nb_defaults_info(c, NB_DEFAULTS_USERS); }

@@ -11,6 +11,7 @@ static void nb_group_destroy(nb_object *o)
 {
     nb_group *g = nb_group_of(o);
     free(g->admins);
+    nb_quotas_free(&g->quotas);
 }
 
 static void nb_group_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode mode, const nb_model *m)
@@ -27,19 +28,17 @@ static void nb_group_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode mode
         nb_xml_ids(b, "USERS", users, n);
     }
     nb_xml_ids(b, "ADMINS", g->admins, g->nadmins);
-    if (mode == NB_XML_STORE)
-        nb_quota_to_xml(&g->vmq, b);
-    if (mode == NB_XML_INFO) {
-        nb_xml_quotas(b, &g->vmq);
+    if (mode != NB_XML_POOL)
+        nb_quotas_to_xml(&g->quotas, b);
+    if (mode == NB_XML_INFO)
         nb_xml_default_quotas(b, "DEFAULT_GROUP_QUOTAS",
                               nb_quota_defaults_get(m, NB_DEFAULTS_GROUPS));
-    }
     nb_buf_adds(b, "</GROUP>");
     /* grouppool.info gives each group's quotas in a sibling, as oned does. */
     if (mode == NB_XML_POOL) {
         nb_buf_adds(b, "<QUOTAS>");
         nb_buf_elem_int(b, "ID", o->oid);
-        nb_xml_quotas(b, &g->vmq);
+        nb_quotas_to_xml(&g->quotas, b);
         nb_buf_adds(b, "</QUOTAS>");
     }
 }
@@ -50,7 +49,7 @@ static int nb_group_from_xml(nb_object *o, const xmlNode *root, char **err)
     if (nb_xml_read_common(o, root, err) < 0)
         return -1;
     nb_xml_read_ids(root, "ADMINS", &g->admins, &g->nadmins);
-    if (nb_quota_from_xml(&g->vmq, root, err) < 0)
+    if (nb_quotas_from_xml(&g->quotas, root, err) < 0)
         return -1;
     o->uid = 0;
     o->gid = o->oid;

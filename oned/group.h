@@ -9,13 +9,13 @@
 #define NB_GROUP_H
 
 #include "oned/object.h"
-#include "oned/quota.h"
+#include "oned/quotas.h"
 
 typedef struct nb_group {
     nb_object o;
     int *admins;
     size_t nadmins;
-    nb_vm_quota vmq;        /* VM_QUOTA */
+    nb_quotas quotas;       /* VM_QUOTA, DATASTORE_QUOTA */
 } nb_group;
 
 extern const nb_kind nb_group_kind;

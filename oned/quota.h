@@ -1,7 +1,9 @@
 /*
- * quota.h: VM quotas (reference §10.1), the arithmetic only: limits, usage,
- * checks and the XML of a VM_QUOTA block.  Pure: callers keep one per user
- * and per group and charge both in the transaction that changes the VMs.
+ * quota.h: quota arithmetic (reference §10.1), pure: limits, usage, checks
+ * and the XML of quota entries.  The first half serves every entry kind
+ * (VM's, a DATASTORE's: quota_ds.h); the second is the VM_QUOTA block.
+ * Callers keep one per user and per group and charge both in the
+ * transaction that changes what they count.
  *
  * A limit is -1 (use the default quota), -2 (unlimited) or >= 0.  A default
  * that is itself -1 or -2, or not set, means unlimited.
@@ -13,6 +15,45 @@
 #include "lib/buf.h"
 #include "lib/template.h"
 
+#define NB_QUOTA_DEFAULT (-1.0)
+#define NB_QUOTA_UNLIMITED (-2.0)
+
+struct _xmlNode;
+
+/* ---- any entry: metrics[i] has limit[i] and used[i] ------------------------ */
+
+typedef struct nb_quota_shape {
+    const char *const *metrics;     /* "VMS", "CPU", ...: the limits' names */
+    int n;
+} nb_quota_shape;
+
+/*
+ * May an entry with `limit` and `used` (NULL: no entry yet, limits -1 and
+ * nothing used) take delta more, with `defaults` (a default entry's limits,
+ * NULL for none) where a limit is -1?  Returns 0, or -1 with *failed and
+ * *limit set to the first metric exceeded.  Only positive deltas are checked.
+ */
+int nb_quota_entry_check(const nb_quota_shape *s, const double *limit, const double *used,
+                         const double *defaults, const double *delta, int *failed,
+                         double *limit_hit);
+/* used += sign * delta, never below 0. */
+void nb_quota_entry_charge(const nb_quota_shape *s, double *used, const double *delta, int sign);
+/* Limits of a fresh entry: all -1, nothing used. */
+void nb_quota_entry_init(const nb_quota_shape *s, double *limit, double *used);
+/* Set the limits named in vector v (other members are ignored).  Returns -1
+ * with *err on a bad value; limit is then partly written, so callers work on
+ * a copy. */
+int nb_quota_entry_set(const nb_quota_shape *s, double *limit, const nb_tattr *v, char **err);
+/* Every limit and its _USED companion, CDATA, in the shape's order. */
+void nb_quota_entry_to_xml(const nb_quota_shape *s, const double *limit, const double *used,
+                           nb_buf *b);
+/* Read them back from an entry element; -1 with *err (naming `block`) when
+ * one is missing or not a number. */
+int nb_quota_entry_from_xml(const nb_quota_shape *s, const struct _xmlNode *entry,
+                            const char *block, double *limit, double *used, char **err);
+
+/* ---- VM_QUOTA ---------------------------------------------------------------- */
+
 enum nb_vmq {
     NB_VMQ_VMS,
     NB_VMQ_CPU,
@@ -23,9 +64,6 @@ enum nb_vmq {
     NB_VMQ_RUNNING_MEMORY,
     NB_VMQ_COUNT
 };
-
-#define NB_QUOTA_DEFAULT (-1.0)
-#define NB_QUOTA_UNLIMITED (-2.0)
 
 typedef struct nb_vm_quota {
     bool set;                       /* an entry exists (else VM_QUOTA is empty) */
@@ -56,7 +94,6 @@ const char *nb_quota_name(enum nb_vmq m);
 void nb_quota_to_xml(const nb_vm_quota *q, nb_buf *b);
 /* Read what nb_quota_to_xml wrote below node (VM_QUOTA's parent).
  * Returns -1 with *err on malformed values. */
-struct _xmlNode;
 int nb_quota_from_xml(nb_vm_quota *q, const struct _xmlNode *parent, char **err);
 
 #endif

@@ -16,7 +16,7 @@ static void nb_defaults_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode m
     nb_buf_adds(b, "<DEFAULT_QUOTAS>");
     nb_buf_elem_int(b, "ID", o->oid);
     nb_buf_elem_text(b, "NAME", o->name);
-    nb_quota_to_xml(&((const nb_quota_defaults *)o)->vmq, b);
+    nb_quotas_to_xml(&((const nb_quota_defaults *)o)->q, b);
     nb_buf_adds(b, "</DEFAULT_QUOTAS>");
 }
 
@@ -24,7 +24,12 @@ static int nb_defaults_from_xml(nb_object *o, const xmlNode *root, char **err)
 {
     if (nb_xml_read_common(o, root, err) < 0)
         return -1;
-    return nb_quota_from_xml(&((nb_quota_defaults *)o)->vmq, root, err);
+    return nb_quotas_from_xml(&((nb_quota_defaults *)o)->q, root, err);
+}
+
+static void nb_defaults_destroy(nb_object *o)
+{
+    nb_quotas_free(&((nb_quota_defaults *)o)->q);
 }
 
 const nb_kind nb_quota_defaults_kind = {
@@ -36,32 +41,25 @@ const nb_kind nb_quota_defaults_kind = {
     .acl_type = NB_ACL_USER,
     .unique_names = true,
     .size = sizeof(nb_quota_defaults),
+    .destroy = nb_defaults_destroy,
     .to_xml = nb_defaults_to_xml,
     .from_xml = nb_defaults_from_xml,
 };
 
-const nb_vm_quota *nb_quota_defaults_get(const nb_model *m, int which)
+const nb_quotas *nb_quota_defaults_get(const nb_model *m, int which)
 {
     const nb_object *o = nb_pool_get(nb_model_cpool(m, &nb_quota_defaults_kind), which);
-    return o ? &((const nb_quota_defaults *)o)->vmq : NULL;
+    return o ? &((const nb_quota_defaults *)o)->q : NULL;
 }
 
 /* ---- documents ------------------------------------------------------------ */
 
-void nb_xml_quotas(nb_buf *b, const nb_vm_quota *vmq)
-{
-    static const nb_vm_quota none = { .set = false };
-    nb_buf_adds(b, "<DATASTORE_QUOTA></DATASTORE_QUOTA><NETWORK_QUOTA></NETWORK_QUOTA>");
-    nb_quota_to_xml(vmq ? vmq : &none, b);
-    nb_buf_adds(b, "<IMAGE_QUOTA></IMAGE_QUOTA>");
-}
-
-void nb_xml_default_quotas(nb_buf *b, const char *name, const nb_vm_quota *defaults)
+void nb_xml_default_quotas(nb_buf *b, const char *name, const nb_quotas *defaults)
 {
     nb_buf_addc(b, '<');
     nb_buf_adds(b, name);
     nb_buf_addc(b, '>');
-    nb_xml_quotas(b, defaults);
+    nb_quotas_to_xml(defaults, b);
     nb_buf_adds(b, "</");
     nb_buf_adds(b, name);
     nb_buf_addc(b, '>');
@@ -85,39 +83,63 @@ static void nb_phase_demand(const nb_tmpl *t, nb_vm_phase p, double out[NB_VMQ_C
         nb_quota_demand(t, nb_phase_runs(p), out);
 }
 
-/* The quota of user uid or group gid as this transaction sees it. */
-static const nb_vm_quota *nb_holder_quota(nb_txn *t, const nb_kind *k, int id,
-                                          const nb_object **o)
-{
-    *o = nb_txn_get(t, k, id);
-    if (!*o)
-        return NULL;
-    return k == &nb_user_kind ? &nb_user_cof(*o)->vmq : &nb_group_cof(*o)->vmq;
-}
+/* What one charge takes: the VM entry (ds_id < 0) or datastore ds_id's. */
+typedef struct nb_charge {
+    int ds_id;
+    const double *delta;
+} nb_charge;
 
-static int nb_quota_holder(nb_txn *t, const nb_kind *k, int id, const double delta[],
-                           bool check, char **why)
+/* Check (the message in *why) or make charge c on user or group id. */
+static int nb_quota_holder(nb_txn *t, const nb_kind *k, int id, const nb_charge *c, bool check,
+                           char **why)
 {
-    const nb_model *m = nb_txn_model(t);
     bool user = k == &nb_user_kind;
-    const nb_object *o;
-    const nb_vm_quota *q = nb_holder_quota(t, k, id, &o);
-    enum nb_vmq failed;
+    const nb_object *o = nb_txn_get(t, k, id);
+    const nb_quotas *q, *defaults;
+    nb_quotas *edit;
     double limit;
+    int rc;
 
     if (!o)
         return 0;
     if (check) {
-        if (nb_quota_check(q, nb_quota_defaults_get(m, user ? NB_DEFAULTS_USERS
-                                                               : NB_DEFAULTS_GROUPS),
-                           delta, &failed, &limit) == 0)
-            return 0;
-        *why = nb_asprintf("%s [%d] limit of %g reached for %s quota in VM.",
-                           user ? "user" : "group", id, limit, nb_quota_name(failed));
-        return -1;
+        q = user ? &nb_user_cof(o)->quotas : &nb_group_cof(o)->quotas;
+        defaults = nb_quota_defaults_get(nb_txn_model(t), user ? NB_DEFAULTS_USERS
+                                                                 : NB_DEFAULTS_GROUPS);
+        if (c->ds_id < 0) {
+            enum nb_vmq failed;
+            rc = nb_quota_check(&q->vm, defaults ? &defaults->vm : NULL, c->delta, &failed,
+                                &limit);
+            if (rc < 0)
+                *why = nb_asprintf("%s [%d] limit of %g reached for %s quota in VM.",
+                                   user ? "user" : "group", id, limit, nb_quota_name(failed));
+        } else {
+            enum nb_dsq failed;
+            rc = nb_ds_quota_check(&q->ds, defaults ? &defaults->ds : NULL, c->ds_id,
+                                   c->delta, &failed, &limit);
+            if (rc < 0)
+                *why = nb_asprintf("%s [%d] limit of %g reached for %s quota in DATASTORE "
+                                   "with ID: %d.", user ? "user" : "group", id, limit,
+                                   nb_ds_quota_name(failed), c->ds_id);
+        }
+        return rc;
     }
-    nb_quota_charge(user ? &nb_user_of(nb_txn_edit(t, o))->vmq
-                         : &nb_group_of(nb_txn_edit(t, o))->vmq, delta, 1);
+    edit = user ? &nb_user_of(nb_txn_edit(t, o))->quotas
+                : &nb_group_of(nb_txn_edit(t, o))->quotas;
+    if (c->ds_id < 0)
+        nb_quota_charge(&edit->vm, c->delta, 1);
+    else
+        nb_ds_quota_charge(&edit->ds, c->ds_id, c->delta, 1);
+    return 0;
+}
+
+/* Charge c on the user, then on the group; oneadmin's are never counted. */
+static int nb_quota_both(nb_txn *t, int uid, int gid, const nb_charge *c, bool check, char **why)
+{
+    if (uid != 0 && nb_quota_holder(t, &nb_user_kind, uid, c, check, why) < 0)
+        return -1;
+    if (gid != 0 && nb_quota_holder(t, &nb_group_kind, gid, c, check, why) < 0)
+        return -1;
     return 0;
 }
 
@@ -141,9 +163,15 @@ int nb_quota_vm_change(nb_txn *t, int uid, int gid, const nb_tmpl *from_tmpl, nb
     }
     if (!any)
         return 0;
-    if (uid != 0 && nb_quota_holder(t, &nb_user_kind, uid, delta, check, why) < 0)
-        return -1;
-    if (gid != 0 && nb_quota_holder(t, &nb_group_kind, gid, delta, check, why) < 0)
-        return -1;
-    return 0;
+    return nb_quota_both(t, uid, gid, &(nb_charge){ -1, delta }, check, why);
+}
+
+int nb_quota_ds_charge(nb_txn *t, int uid, int gid, int ds_id, double images, double size_mb,
+                       bool check, char **why)
+{
+    double delta[NB_DSQ_COUNT] = { [NB_DSQ_IMAGES] = images, [NB_DSQ_SIZE] = size_mb };
+
+    if (ds_id < 0 || (images == 0 && size_mb == 0))
+        return 0;
+    return nb_quota_both(t, uid, gid, &(nb_charge){ ds_id, delta }, check, why);
 }

@@ -18,6 +18,7 @@ static void nb_user_destroy(nb_object *o)
     free(u->auth_driver);
     nb_user_del_tokens(u, NULL);
     free(u->tokens);
+    nb_quotas_free(&u->quotas);
 }
 
 static void nb_user_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode mode, const nb_model *m)
@@ -41,19 +42,17 @@ static void nb_user_to_xml(const nb_object *o, nb_buf *b, enum nb_xml_mode mode,
         nb_buf_adds(b, "</LOGIN_TOKEN>");
     }
     nb_tmpl_to_xml(&o->tmpl, b, "TEMPLATE");
-    if (mode == NB_XML_STORE)
-        nb_quota_to_xml(&u->vmq, b);
-    if (mode == NB_XML_INFO) {
-        nb_xml_quotas(b, &u->vmq);
+    if (mode != NB_XML_POOL)
+        nb_quotas_to_xml(&u->quotas, b);
+    if (mode == NB_XML_INFO)
         nb_xml_default_quotas(b, "DEFAULT_USER_QUOTAS",
                               nb_quota_defaults_get(m, NB_DEFAULTS_USERS));
-    }
     nb_buf_adds(b, "</USER>");
     /* userpool.info gives each user's quotas in a sibling, as oned does. */
     if (mode == NB_XML_POOL) {
         nb_buf_adds(b, "<QUOTAS>");
         nb_buf_elem_int(b, "ID", o->oid);
-        nb_xml_quotas(b, &u->vmq);
+        nb_quotas_to_xml(&u->quotas, b);
         nb_buf_adds(b, "</QUOTAS>");
     }
 }
@@ -73,7 +72,7 @@ static int nb_user_from_xml(nb_object *o, const xmlNode *root, char **err)
         *err = nb_strdup("USER document lacks GID, GROUPS, PASSWORD or AUTH_DRIVER");
         goto cleanup;
     }
-    if (nb_quota_from_xml(&u->vmq, root, err) < 0)
+    if (nb_quotas_from_xml(&u->quotas, root, err) < 0)
         goto cleanup;
     nb_xml_child_int(root, "ENABLED", &enabled);
     o->uid = o->oid;

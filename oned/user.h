@@ -6,7 +6,7 @@
 #define NB_USER_H
 
 #include "oned/object.h"
-#include "oned/quota.h"
+#include "oned/quotas.h"
 
 #define NB_MAX_LOGIN_TOKENS 10
 
@@ -25,7 +25,7 @@ typedef struct nb_user {
     bool enabled;
     nb_login_token *tokens;
     size_t ntokens;
-    nb_vm_quota vmq;        /* VM_QUOTA */
+    nb_quotas quotas;       /* VM_QUOTA, DATASTORE_QUOTA */
 } nb_user;
 
 extern const nb_kind nb_user_kind;
