@@ -270,6 +270,8 @@ def test_users_need_datastore_use_and_own_their_images(oned, admin, uniq, ds, ra
     # Datastore USE comes from the VDC: a group outside every VDC has none.
     gid = admin.ok("one.group.allocate", uniq("g"))
     admin.ok("one.vdc.delgroup", 0, gid)
+    # "@gid IMAGE/* CREATE": groups made through the API have no CREATE rule.
+    admin.ok("one.acl.addrule", f"{0x200000000 | gid:x}", f"{0x8000000000 | 0x400000000:x}", "8")
     carol = uniq("c")
     admin.ok("one.user.chgrp", admin.ok("one.user.allocate", carol, "pw", ""), gid)
     assert "DATASTORE" in why(oned.proxy(carol, "pw"), "one.image.allocate",
