@@ -108,11 +108,28 @@ static void test_disk_attach_detach_cycle(void **state)
     nb_tmpl_free(&t);
 }
 
+/* An image DISK stays until the VM is done: its image counts the VM. */
+static void test_image_disks_are_not_detached(void **state)
+{
+    nb_tmpl t;
+    char *err = NULL;
+
+    (void)state;
+    parse(&t, "DISK=[IMAGE_ID=7,SOURCE=/a,TARGET=vda,DISK_ID=0]");
+    assert_int_equal(nb_hotplug_detach(&t, "DISK", 0, &err), -1);
+    assert_string_equal(err, "DISK 0 comes from image 7, which the VM keeps until it is "
+                             "terminated.");
+    assert_null(nb_tattr_get(nb_tmpl_find(&t, "DISK"), "ATTACH"));
+    free(err);
+    nb_tmpl_free(&t);
+}
+
 static void test_attach_refusals(void **state)
 {
     static const struct { const char *vector, *req, *why; } cases[] = {
-        { "DISK", "DISK=[IMAGE_ID=1]", "Images are not supported yet" },
-        { "DISK", "DISK=[IMAGE=ubuntu]", "Images are not supported yet" },
+        { "DISK", "DISK=[IMAGE_ID=1]", "Image disks are given when the VM is created" },
+        { "DISK", "DISK=[CACHE=none]", "A DISK needs SOURCE" },
+        { "DISK", "DISK=[IMAGE=ubuntu]", "Image disks are given when the VM is created" },
         { "DISK", "DISK=[TYPE=swap]", "A volatile disk needs SIZE" },
         { "DISK", "DISK=[TYPE=fs,SIZE=1.5]", "A volatile disk needs SIZE" },
         { "DISK", "DISK=[SOURCE=/z,TARGET=vda]", "Target vda is already in use." },
@@ -251,6 +268,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_number_pins_ids_and_targets),
         cmocka_unit_test(test_disk_attach_detach_cycle),
+        cmocka_unit_test(test_image_disks_are_not_detached),
         cmocka_unit_test(test_attach_refusals),
         cmocka_unit_test(test_nic_gets_a_mac),
         cmocka_unit_test(test_resize),
