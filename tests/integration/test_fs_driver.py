@@ -64,6 +64,7 @@ def ds(tmp_path_factory):
 
 def run(*args, ok=True):
     p = subprocess.run([str(PROBE), *map(str, args)], capture_output=True, text=True, timeout=300)
+    assert "Sanitizer" not in p.stderr, p.stderr        # the ASan build's reports
     if ok:
         assert p.returncode == 0, f"fsprobe {' '.join(map(str, args))}: {p.stderr}"
         return dict(line.split("=", 1) for line in p.stdout.splitlines())
