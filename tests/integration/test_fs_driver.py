@@ -227,6 +227,36 @@ def test_ssh_uploads_an_image_once_per_host(tmp_path, hosts, ds):
     assert pools(h1) == [] and pools(h2) == []
 
 
+@pytest.mark.parametrize("driver", ["qcow2", "ssh"])
+def test_concurrent_vms_on_one_host_share_one_upload(tmp_path, hosts, ds, driver):
+    """Eight VMs at once on one host, as oned's workers run them: libvirt
+    allows one pool per directory, so they must share the cache's."""
+    host, first = hosts[1], 100 if driver == "qcow2" else 200
+    image = import_image(ds, raw_image(tmp_path, "many.raw", mb=16), "raw", first)
+    disk = disk_file(tmp_path, image, first, "YES")
+    args = [str(a) for a in (ds["tmpl"], host["tmpl"], first, host["vms"], disk)]
+
+    out = subprocess.run([str(PROBE), "tm-many", "8", driver, args[0], "prepare", *args[1:]],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    disks = [Path(line.split("=", 1)[1]) for line in out.stdout.splitlines()]
+    assert disks == [host["vms"] / str(first + i) / "disk.0" for i in range(8)]
+    backing = {qemu_info(d)["backing-filename"] for d in disks}
+    if driver == "qcow2":
+        assert backing == {image["SOURCE"]}
+    else:
+        names = cache_files(host, first)
+        assert len(names) == 2          # one copy and its marker, not eight
+        assert backing == {str(host["vms"] / ".cache" / names[0])}
+    assert pools(host) == []
+
+    out = subprocess.run([str(PROBE), "tm-many", "8", driver, args[0], "release", *args[1:]],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert not any(d.exists() for d in disks)
+    assert pools(host) == []
+
+
 def test_ssh_redoes_an_upload_cut_short(tmp_path, hosts, ds):
     host = hosts[1]
     image = import_image(ds, raw_image(tmp_path, "cut.raw"), "raw", 30)

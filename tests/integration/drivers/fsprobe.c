@@ -2,13 +2,17 @@
  * fsprobe: run one operation of a registered DS or TM driver from the
  * command line, for the fs drivers' integration tests.  Its ds and tm
  * commands take the arguments of the generic tool tests/tools/nbds (being
- * written on the ceph branch), which is meant to replace it; domxml is
- * what the tests add, to boot a guest from a disk the TM made.
+ * written on the ceph branch), which is meant to replace it.  What the fs
+ * tests add: tm-many, COUNT VMs (ids from FIRST_VMID, directories
+ * VMS_DIR/<id>) at once, one thread each, as oned's workers run them; and
+ * domxml, to boot a guest from a disk the TM made.
  *
  *   fsprobe ds DRIVER DS_TEMPLATE_FILE monitor | import ID PATH FORMAT |
  *              mkimage ID MB [FORMAT] | clone SOURCE ID | remove SOURCE
  *   fsprobe tm DRIVER DS_TEMPLATE_FILE prepare|release HOST_TEMPLATE_FILE VMID VMDIR
  *              DISK_TEMPLATE_FILE
+ *   fsprobe tm-many COUNT DRIVER DS_TEMPLATE_FILE prepare|release HOST_TEMPLATE_FILE
+ *              FIRST_VMID VMS_DIR DISK_TEMPLATE_FILE
  *   fsprobe domxml VMID VMDIR VM_TEMPLATE_FILE
  *
  * Template files are in oned's template syntax.  The datastore's gives
@@ -17,6 +21,7 @@
  * are printed as KEY=VALUE lines (SOURCE, FORMAT, SIZE; TOTAL_MB, FREE_MB,
  * USED_MB; DISK: where the disk is on the host); errors on stderr, exit 1.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +38,8 @@ static int usage(void)
             "                  mkimage ID MB [FORMAT] | clone SOURCE ID | remove SOURCE\n"
             "       fsprobe tm DRIVER DS_TEMPLATE_FILE prepare|release HOST_TEMPLATE_FILE "
             "VMID VMDIR DISK_TEMPLATE_FILE\n"
+            "       fsprobe tm-many COUNT DRIVER DS_TEMPLATE_FILE prepare|release "
+            "HOST_TEMPLATE_FILE FIRST_VMID VMS_DIR DISK_TEMPLATE_FILE\n"
             "       fsprobe domxml VMID VMDIR VM_TEMPLATE_FILE\n");
     return 2;
 }
@@ -98,24 +105,46 @@ static int ds_cmd(const nb_ds_ops *ops, void *drv, const nb_drv_ds *ds, int argc
     return ret;
 }
 
-static int tm_cmd(const nb_tm_ops *ops, void *drv, const nb_drv_ds *ds, int argc, char **argv,
-                  char **err)
+/* One VM's operation, run on a thread of its own by tm-many. */
+typedef struct tm_job {
+    const nb_tm_ops *ops;
+    void *drv;
+    const nb_drv_host *h;
+    const nb_drv_ds *ds;
+    const nb_tattr *disk;
+    bool prepare, threaded;
+    nb_drv_vm vm;
+    int rc;
+    char *err;
+} tm_job;
+
+static void *tm_job_run(void *arg)
 {
-    nb_tmpl host_t, disk_t;
+    tm_job *j = arg;
+    j->rc = j->prepare ? j->ops->prepare(j->drv, j->h, &j->vm, j->disk, j->ds, &j->err)
+                       : j->ops->release(j->drv, j->h, &j->vm, j->disk, j->ds, &j->err);
+    return NULL;
+}
+
+/* prepare|release HOST_TEMPLATE_FILE VMID VMDIR DISK_TEMPLATE_FILE for one VM
+ * (count 0), or for count VMs at once from VMID on, each in VMDIR/<id>. */
+static int tm_cmd(const nb_tm_ops *ops, void *drv, const nb_drv_ds *ds, int count, int argc,
+                  char **argv, char **err)
+{
+    nb_tmpl host_t = NB_TMPL_INIT, disk_t = NB_TMPL_INIT;
     const nb_tattr *disk;
     nb_drv_host h;
-    nb_drv_vm vm = { .vm_dir = argc == 5 ? argv[3] : NULL };
+    tm_job *jobs = NULL;
+    pthread_t *threads = NULL;
     const char *hid;
-    char *where = NULL;
-    int ret = -1, prepare = nb_streq(argv[0], "prepare");
+    size_t n = count ? (size_t)count : 1;
+    int ret = -1, first;
 
-    nb_tmpl_init(&host_t);
-    nb_tmpl_init(&disk_t);
-    if (argc != 5 || (!prepare && !nb_streq(argv[0], "release"))) {
+    if (argc != 5 || (!nb_streq(argv[0], "prepare") && !nb_streq(argv[0], "release"))) {
         *err = nb_strdup("tm: prepare|release HOST_TEMPLATE_FILE VMID VMDIR DISK_TEMPLATE_FILE");
         goto cleanup;
     }
-    if (load(&host_t, argv[1], err) < 0 || int_arg(argv[2], &vm.id, err) < 0 ||
+    if (load(&host_t, argv[1], err) < 0 || int_arg(argv[2], &first, err) < 0 ||
         load(&disk_t, argv[4], err) < 0)
         goto cleanup;
     if (!(disk = nb_tmpl_find(&disk_t, "DISK")) || disk->value) {
@@ -133,13 +162,41 @@ static int tm_cmd(const nb_tm_ops *ops, void *drv, const nb_drv_ds *ds, int argc
     hid = nb_tmpl_get(&host_t, "ID");
     h = (nb_drv_host){ .id = hid ? atoi(hid) : 0, .tmpl = &host_t,
                        .name = nb_tmpl_get(&host_t, "NAME") ?: "host" };
-    vm.tmpl = &disk_t;
-    ret = prepare ? ops->prepare(drv, &h, &vm, disk, ds, err)
-                  : ops->release(drv, &h, &vm, disk, ds, err);
-    if (ret == 0 && (where = nb_drv_disk_source(&vm, disk, 0)))
-        printf("DISK=%s\n", where);
+    jobs = nb_calloc(n, sizeof(*jobs));
+    threads = nb_calloc(n, sizeof(*threads));
+    for (size_t i = 0; i < n; i++) {
+        jobs[i] = (tm_job){ .ops = ops, .drv = drv, .h = &h, .ds = ds, .disk = disk,
+                            .prepare = nb_streq(argv[0], "prepare"),
+                            .vm = { .id = first + (int)i, .tmpl = &disk_t } };
+        jobs[i].vm.vm_dir = count ? nb_asprintf("%s/%d", argv[3], first + (int)i)
+                                  : nb_strdup(argv[3]);
+        jobs[i].threaded = pthread_create(&threads[i], NULL, tm_job_run, &jobs[i]) == 0;
+        if (!jobs[i].threaded)
+            tm_job_run(&jobs[i]);       /* no thread: in line */
+    }
+    ret = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].threaded)
+            pthread_join(threads[i], NULL);
+        if (jobs[i].rc < 0 && ret == 0) {
+            *err = jobs[i].err;
+            jobs[i].err = NULL;
+            ret = -1;
+        }
+    }
+    for (size_t i = 0; i < n && ret == 0; i++) {
+        char *where = nb_drv_disk_source(&jobs[i].vm, disk, 0);
+        if (where)
+            printf("DISK=%s\n", where);
+        free(where);
+    }
  cleanup:
-    free(where);
+    for (size_t i = 0; jobs && i < n; i++) {
+        free((char *)jobs[i].vm.vm_dir);
+        free(jobs[i].err);
+    }
+    free(jobs);
+    free(threads);
     nb_tmpl_free(&host_t);
     nb_tmpl_free(&disk_t);
     return ret;
@@ -176,16 +233,24 @@ int main(int argc, char **argv)
     void *drv = NULL;
     char *err = NULL;
     const char *id;
-    int ret = 1, tm;
+    int ret = 1, tm, count = 0;
 
     nb_tmpl_init(&ds_t);
     if (argc >= 2 && nb_streq(argv[1], "domxml")) {
         ret = domxml_cmd(argc - 1, argv + 1, &err) == 0 ? 0 : 1;
         goto cleanup;
     }
-    if (argc < 5 || (!nb_streq(argv[1], "ds") && !nb_streq(argv[1], "tm")))
+    /* tm-many COUNT ...: shift COUNT out, then as tm. */
+    if (argc >= 3 && nb_streq(argv[1], "tm-many")) {
+        if (nb_parse_int(argv[2], &count) < 0 || count < 1)
+            return usage();
+        argv[2] = argv[1];
+        argv++;
+        argc--;
+    }
+    if (argc < 5 || (!nb_streq(argv[1], "ds") && !nb_streq(argv[1], "tm") && !count))
         return usage();
-    tm = nb_streq(argv[1], "tm");
+    tm = !nb_streq(argv[1], "ds");
     if (!(d = nb_driver_find(tm ? NB_DRIVER_TM : NB_DRIVER_DS, argv[2]))) {
         err = nb_asprintf("no %s driver \"%s\"", argv[1], argv[2]);
         goto cleanup;
@@ -198,7 +263,7 @@ int main(int argc, char **argv)
     if (tm) {
         const nb_tm_ops *ops = d->ops;
         if (ops->init(NULL, &drv, &err) == 0) {
-            ret = tm_cmd(ops, drv, &ds, argc - 4, argv + 4, &err) == 0 ? 0 : 1;
+            ret = tm_cmd(ops, drv, &ds, count, argc - 4, argv + 4, &err) == 0 ? 0 : 1;
             ops->fini(drv);
         }
     } else {
