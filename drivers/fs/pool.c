@@ -254,29 +254,84 @@ static int stream_sink(virStreamPtr st, const char *data, size_t n, void *opaque
     return (int)n;
 }
 
+/* Sparse streams: holes travel as their length, not as zeros.  Where the
+ * local file is at (*in_data) data or a hole, and for how long; the file
+ * offset is left where it was. */
+static int stream_in_data(virStreamPtr st, int *in_data, long long *length, void *opaque)
+{
+    stream_file *f = opaque;
+    off_t cur = lseek(f->fd, 0, SEEK_CUR), end = lseek(f->fd, 0, SEEK_END), next;
+
+    if (cur < 0 || end < 0)
+        goto fail;
+    next = lseek(f->fd, cur, SEEK_DATA);
+    if (next < 0 && errno == ENXIO) {           /* a hole up to the end */
+        *in_data = 0;
+        *length = end - cur;
+    } else if (next < 0 && errno == EINVAL) {   /* no SEEK_DATA here: all data */
+        *in_data = 1;
+        *length = end - cur;
+    } else if (next < 0) {
+        goto fail;
+    } else if (next > cur) {
+        *in_data = 0;
+        *length = next - cur;
+    } else if ((next = lseek(f->fd, cur, SEEK_HOLE)) < 0) {
+        goto fail;
+    } else {
+        *in_data = 1;
+        *length = next - cur;
+    }
+    if (lseek(f->fd, cur, SEEK_SET) < 0)
+        goto fail;
+    return 0;
+ fail:
+    f->error = errno;
+    return -1;
+}
+
+/* Skip a hole: when sending, past it in the source; when receiving, in the
+ * destination, which the final ftruncate then sizes. */
+static int stream_skip(virStreamPtr st, long long length, void *opaque)
+{
+    stream_file *f = opaque;
+    if (lseek(f->fd, (off_t)length, SEEK_CUR) < 0) {
+        f->error = errno;
+        return -1;
+    }
+    return 0;
+}
+
 /* Stream the local fd into volume v (upload) or v into the fd. */
 static int stream_run(nb_fs_pool *p, virStorageVolPtr v, const char *name, int fd, bool up,
                       unsigned long long len, char **err)
 {
     virStreamPtr st = virStreamNew(p->conn, 0);
     stream_file f = { .fd = fd };
+    const char *what = up ? "upload to" : "download of";
+    off_t end;
     int ret = -1;
 
-    if (!st || (up ? virStorageVolUpload(v, st, 0, len, 0)
-                   : virStorageVolDownload(v, st, 0, 0, 0)) < 0) {
+    if (!st || (up ? virStorageVolUpload(v, st, 0, len, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM)
+                   : virStorageVolDownload(v, st, 0, 0,
+                                           VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)) < 0) {
         *err = lv_err(up ? "cannot upload to volume" : "cannot download volume", name);
         goto cleanup;
     }
-    if ((up ? virStreamSendAll(st, stream_source, &f)
-            : virStreamRecvAll(st, stream_sink, &f)) < 0) {
-        *err = f.error ? nb_asprintf("%s %s: %s", up ? "upload to" : "download of", name,
-                                     strerror(f.error))
-                       : lv_err(up ? "upload to" : "download of", name);
+    if ((up ? virStreamSparseSendAll(st, stream_source, stream_in_data, stream_skip, &f)
+            : virStreamSparseRecvAll(st, stream_sink, stream_skip, &f)) < 0) {
+        *err = f.error ? nb_asprintf("%s %s: %s", what, name, strerror(f.error))
+                       : lv_err(what, name);
         virStreamAbort(st);
         goto cleanup;
     }
     if (virStreamFinish(st) < 0) {
-        *err = lv_err(up ? "upload to" : "download of", name);
+        *err = lv_err(what, name);
+        goto cleanup;
+    }
+    /* A trailing hole received is only an offset so far. */
+    if (!up && ((end = lseek(fd, 0, SEEK_CUR)) < 0 || ftruncate(fd, end) < 0)) {
+        *err = nb_asprintf("%s %s: %s", what, name, strerror(errno));
         goto cleanup;
     }
     ret = 0;

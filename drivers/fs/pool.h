@@ -33,7 +33,8 @@ int nb_fs_pool_overlay(nb_fs_pool *p, const char *name, const char *backing,
                        const char *backing_fmt, char **err);
 
 /* Volume name holding the bytes of the local file `local`, uploaded
- * through a libvirt stream unless a complete one is there already.  A
+ * through a sparse libvirt stream (holes travel as their length) unless a
+ * complete one is there already.  A
  * complete upload is marked by an empty volume "<name>.ok" made after the
  * stream finished: a volume without it (an upload cut short) is deleted
  * and uploaded again.  Uploads into one pool are serialised, so two users
@@ -43,7 +44,7 @@ int nb_fs_pool_upload(nb_fs_pool *p, const char *name, const char *local, char *
  * -1 with *err. */
 int nb_fs_pool_uploaded(nb_fs_pool *p, const char *name, char **err);
 /* Save volume name into the local file `local`: downloaded through a
- * libvirt stream into a temporary file beside it, synced, then renamed
+ * sparse libvirt stream into a temporary file beside it, synced, then renamed
  * over it, so `local` is either the old or the whole new content. */
 int nb_fs_pool_download(nb_fs_pool *p, const char *name, const char *local, char **err);
 

@@ -332,6 +332,44 @@ def test_the_disks_shared_decides_over_the_drivers(tmp_path, hosts, ds):
     assert not any((host["vms"] / str(vm) / "disk.0").exists() for vm in (70, 71, 73))
 
 
+def sparse_image(tmp, name, mb=64):
+    """A raw image of mb MiB with 64 KiB of data at its start and middle."""
+    p = tmp / name
+    with open(p, "wb") as f:
+        for at in (0, mb << 19):
+            f.seek(at)
+            f.write(os.urandom(1 << 16))
+        f.truncate(mb << 20)
+    return p
+
+
+def allocated(path):
+    return os.stat(path).st_blocks * 512
+
+
+def test_ssh_keeps_holes_both_ways(tmp_path, hosts, ds):
+    host = hosts[0]
+    image = import_image(ds, sparse_image(tmp_path, "holes.raw"), "raw", 80)
+    assert allocated(image["SOURCE"]) < (1 << 20)
+    over = Path(tm("prepare", "ssh", ds, host, 80, disk_file(tmp_path, image, 80, "YES"))["DISK"])
+    cached = Path(qemu_info(over)["backing-filename"])
+    assert sha256(cached) == sha256(image["SOURCE"])
+    assert allocated(cached) < (1 << 20)            # 64 MiB sent as 128 KiB and two holes
+    tm("release", "ssh", ds, host, 80, disk_file(tmp_path, image, 80, "YES"))
+
+    disk = disk_file(tmp_path, image, 80, "NO")
+    copy = Path(tm("prepare", "ssh", ds, host, 81, disk)["DISK"])
+    assert allocated(copy) < (1 << 20)
+    with open(copy, "r+b") as f:
+        f.seek(100)
+        f.write(b"changed")
+    changed = sha256(copy)
+    tm("release", "ssh", ds, host, 81, disk)
+    assert sha256(image["SOURCE"]) == changed
+    assert os.path.getsize(image["SOURCE"]) == 64 << 20
+    assert allocated(image["SOURCE"]) < (1 << 20)   # saved back sparse
+
+
 # ---- errors -------------------------------------------------------------------------
 
 def test_errors_name_the_disk_vm_host_and_cause(tmp_path, hosts, ds):
