@@ -305,6 +305,9 @@ RPCBENCH=$RPCBENCH python3 "$(dirname "$0")/schedbench.py" "$BUILD" || failures=
 echo
 echo "-- instantiate -> RUNNING on a real TCG guest (private libvirtd) vs libvirt's own start"
 python3 "$(dirname "$0")/libvirt_start.py" "$BUILD" || failures=$((failures + 1))
+echo
+echo "-- fs datastore: VM disks as qcow2 overlays, TM qcow2 (shared) and ssh (upload once per host)"
+python3 "$(dirname "$0")/fsbench.py" "$BUILD" || failures=$((failures + 1))
 # The monitoring history, on a daemon of its own (a short interval); this
 # one stops first so that its cycles do not run beside it.
 echo
