@@ -47,7 +47,7 @@ static char *too_large(long long max)
 {
     if (max % (1024 * 1024) == 0)
         return nb_asprintf("image larger than the %lld MB limit", max / (1024 * 1024));
-    return nb_asprintf("image larger than the %lld bytes limit", max);
+    return nb_asprintf("image larger than the limit of %lld bytes", max);
 }
 
 static void report(sink *s, bool last)
@@ -225,6 +225,7 @@ typedef struct transfer {
     sink *s;
     CURL *curl;
     bool sized;                     /* Content-Length looked at */
+    bool connected;                 /* before, the connect timeout rules */
     uint64_t stall_ns;              /* no data for this long fails */
     uint64_t last_data_ns;
 } transfer;
@@ -251,12 +252,21 @@ static int on_tick(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t u
                    curl_off_t ulnow)
 {
     transfer *t = arg;
+    curl_off_t connect_time = 0;
 
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
     if (cancelled(t->s)) {
         if (!t->s->err)
             t->s->err = nb_strdup("import cancelled");
         return 1;
+    }
+    if (!t->connected) {
+        if (curl_easy_getinfo(t->curl, CURLINFO_CONNECT_TIME_T, &connect_time) == CURLE_OK
+            && connect_time > 0) {
+            t->connected = true;
+            t->last_data_ns = nb_mono_ns();
+        }
+        return 0;
     }
     if (nb_mono_ns() - t->last_data_ns >= t->stall_ns) {
         t->s->err = nb_asprintf("no data for %llu s from %s",
@@ -304,8 +314,7 @@ static int fetch_url(sink *s, char **err)
     long stall_s = req->stall_timeout_s > 0 ? req->stall_timeout_s : NB_FETCH_STALL_TIMEOUT_S;
     long redirects = req->max_redirects > 0 ? req->max_redirects : NB_FETCH_MAX_REDIRECTS;
     char errbuf[CURL_ERROR_SIZE] = "";
-    transfer t = { .s = s, .stall_ns = (uint64_t)stall_s * 1000000000ULL,
-                   .last_data_ns = nb_mono_ns() };
+    transfer t = { .s = s, .stall_ns = (uint64_t)stall_s * 1000000000ULL };
     long status = 0;
     CURLcode rc;
     int ret = -1;

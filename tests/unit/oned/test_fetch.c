@@ -391,7 +391,7 @@ static void test_too_large(void **state)
     assert_fails((nb_fetch_req){ .source = chunked, .max_bytes = 1024 * 1024 },
                  "image larger than the 1 MB limit");
     assert_fails((nb_fetch_req){ .source = src, .max_bytes = 1000000 },
-                 "image larger than the 1000000 bytes limit");
+                 "image larger than the limit of 1000000 bytes");
     unlink(src);
     free(src);
     free(big);
