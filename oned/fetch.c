@@ -166,14 +166,60 @@ static int sums_check(sink *s, char **err)
 
 /* ---- a path on oned's machine ------------------------------------------- */
 
+bool nb_path_under(const char *path, const char *dirs)
+{
+    const char *d = dirs ? dirs : "";
+
+    for (;;) {
+        size_t len;
+
+        d += strspn(d, " \t");
+        if (!*d)
+            return false;
+        len = strcspn(d, " \t");
+        /* "/srv/img/" is "/srv/img"; "/" (all slashes) holds everything. */
+        while (len > 0 && d[len - 1] == '/')
+            len--;
+        if (len == 0 || (strncmp(path, d, len) == 0 && (path[len] == '\0' || path[len] == '/')))
+            return true;
+        d += strcspn(d, " \t");
+    }
+}
+
+/* The file to open for source: itself, or when directories are restricted,
+ * its resolved path once checked (opened without following a symlink put
+ * there since).  NULL with *err. */
+static char *allowed_path(const nb_fetch_req *req, char **err)
+{
+    char *real;
+
+    if (!req->restricted_dirs || !*req->restricted_dirs)
+        return nb_strdup(req->source);
+    if (!(real = realpath(req->source, NULL))) {
+        *err = nb_asprintf("cannot read %s: %s", req->source, strerror(errno));
+        return NULL;
+    }
+    if (nb_path_under(real, req->restricted_dirs) && !nb_path_under(real, req->safe_dirs)) {
+        *err = nb_asprintf("cannot import %s: the datastore's RESTRICTED_DIRS (%s) hold it and "
+                           "its SAFE_DIRS (%s) do not", req->source, req->restricted_dirs,
+                           req->safe_dirs ? req->safe_dirs : "");
+        free(real);
+        return NULL;
+    }
+    return real;
+}
+
 static int fetch_file(sink *s, char **err)
 {
     const char *path = s->req->source;
-    char *buf = NULL;
+    char *buf = NULL, *open_path = allowed_path(s->req, err);
     struct stat st;
     int rc = -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool resolved = s->req->restricted_dirs && *s->req->restricted_dirs;
+    int fd = open_path ? open(open_path, O_RDONLY | O_CLOEXEC | (resolved ? O_NOFOLLOW : 0)) : -1;
 
+    if (!open_path)
+        goto cleanup;
     if (fd < 0 || fstat(fd, &st) != 0) {
         *err = nb_asprintf("cannot read %s: %s", path, strerror(errno));
         goto cleanup;
@@ -206,6 +252,7 @@ fail:
     s->err = NULL;
 cleanup:
     free(buf);
+    free(open_path);
     if (fd >= 0)
         close(fd);
     return rc;
@@ -369,6 +416,15 @@ cleanup:
 }
 
 /* ---- the request ---------------------------------------------------------- */
+
+char *nb_fetch_progress_str(long long done, long long total)
+{
+    if (total < 0)
+        return nb_asprintf("%lld MB", done / (1024 * 1024));
+    if (total == 0 || done >= total)
+        return nb_strdup("100%");
+    return nb_asprintf("%lld%%", done * 100 / total);
+}
 
 int nb_fetch_is_url(const char *source)
 {

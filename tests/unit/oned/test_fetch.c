@@ -491,6 +491,86 @@ static void test_cancel(void **state)
     free(u);
 }
 
+static void test_restricted_dirs(void **state)
+{
+    char *safe = nb_asprintf("%s/safe", dir), *inside = nb_asprintf("%s/safe/img", dir);
+    char *outside = nb_asprintf("%s/secret", dir), *link = nb_asprintf("%s/safe/link", dir);
+    char *dotdot = nb_asprintf("%s/safe/../secret", dir);
+    char *want = nb_asprintf("the datastore's RESTRICTED_DIRS (/) hold it and its SAFE_DIRS (%s) "
+                             "do not", safe);
+    nb_fetch_req req = { .dest = dest, .restricted_dirs = "/", .safe_dirs = safe };
+    FILE *f;
+    char *err = NULL;
+
+    (void)state;
+    assert_int_equal(mkdir(safe, 0700), 0);
+    f = fopen(inside, "w");
+    fwrite(body, 1, 1000, f);
+    fclose(f);
+    f = fopen(outside, "w");
+    fputs("not for users", f);
+    fclose(f);
+    assert_int_equal(symlink(outside, link), 0);
+
+    req.source = inside;
+    assert_int_equal(nb_fetch(&req, NULL, &err), 0);
+    assert_staged(1000);
+    /* Neither a path outside, nor a way out through ".." or a symlink. */
+    req.source = outside;
+    assert_fails(req, want);
+    req.source = dotdot;
+    assert_fails(req, want);
+    req.source = link;
+    assert_fails(req, want);
+    /* Nothing restricted: symlinks are followed. */
+    req.restricted_dirs = NULL;
+    assert_int_equal(nb_fetch(&req, NULL, &err), 0);
+    assert_int_equal(unlink(dest), 0);
+
+    unlink(link);
+    unlink(inside);
+    unlink(outside);
+    rmdir(safe);
+    free(safe);
+    free(inside);
+    free(outside);
+    free(link);
+    free(dotdot);
+    free(want);
+}
+
+static void test_path_under(void **state)
+{
+    (void)state;
+    assert_true(nb_path_under("/etc/passwd", "/etc"));
+    assert_true(nb_path_under("/etc", "/etc/"));
+    assert_true(nb_path_under("/var/tmp/a", "/srv  /var/tmp"));
+    assert_true(nb_path_under("/anything", "/"));
+    assert_false(nb_path_under("/etcetera", "/etc"));
+    assert_false(nb_path_under("/srv/a", "/etc /var"));
+    assert_false(nb_path_under("/srv/a", ""));
+    assert_false(nb_path_under("/srv/a", NULL));
+}
+
+static void test_progress_str(void **state)
+{
+    char *s;
+
+    (void)state;
+    assert_string_equal(s = nb_fetch_progress_str(0, 1000), "0%");
+    free(s);
+    assert_string_equal(s = nb_fetch_progress_str(999, 1000), "99%");
+    free(s);
+    assert_string_equal(s = nb_fetch_progress_str(1000, 1000), "100%");
+    free(s);
+    assert_string_equal(s = nb_fetch_progress_str(0, 0), "100%");
+    free(s);
+    assert_string_equal(s = nb_fetch_progress_str(5LL << 20, -1), "5 MB");
+    free(s);
+    assert_string_equal(s = nb_fetch_progress_str(1000, -1), "0 MB");
+    free(s);
+}
+
 static void test_is_url(void **state)
 {
     (void)state;
@@ -517,6 +597,9 @@ int main(void)
         cmocka_unit_test(test_local_errors),
         cmocka_unit_test(test_cannot_connect),
         cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_restricted_dirs),
+        cmocka_unit_test(test_path_under),
+        cmocka_unit_test(test_progress_str),
         cmocka_unit_test(test_is_url),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
