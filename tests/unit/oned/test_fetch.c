@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
-#include <poll.h>
-#include <pthread.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -27,6 +25,7 @@
 
 #include "lib/util.h"
 #include "oned/fetch.h"
+#include "tests/unit/oned/http_fixture.h"
 
 #define BODY_LEN 300000                 /* the image the server serves */
 #define BIG_LEN (2 * 1024 * 1024)       /* more than the 1 MB limit used below */
@@ -34,130 +33,41 @@
 static unsigned char *body;             /* BIG_LEN bytes; /file serves the first BODY_LEN */
 static char dir[] = "/tmp/nb-test-fetch-XXXXXX";
 static char dest[sizeof dir + 16];
+static http_fixture server;
 static int port;
-static int listen_fd = -1;
-static pthread_t server;
-static atomic_bool stopping;
 
 /* ---- the server ----------------------------------------------------------- */
 
-static void send_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-
-    while (n > 0) {
-        ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
-
-        if (w <= 0)
-            return;                     /* the client went away: fine */
-        c += w;
-        n -= (size_t)w;
-    }
-}
-
-static void send_head(int fd, const char *status, const char *extra)
-{
-    char head[512];
-    int n = snprintf(head, sizeof head, "HTTP/1.1 %s\r\nConnection: close\r\n%s\r\n", status, extra);
-
-    send_all(fd, head, (size_t)n);
-}
-
-static void send_sized(int fd, size_t len, size_t sent)
-{
-    char extra[64];
-
-    snprintf(extra, sizeof extra, "Content-Length: %zu\r\n", len);
-    send_head(fd, "200 OK", extra);
-    send_all(fd, body, sent);
-}
-
-static void send_chunked(int fd, size_t len)
-{
-    send_head(fd, "200 OK", "Transfer-Encoding: chunked\r\n");
-    for (size_t off = 0; off < len; off += 4096) {
-        size_t n = len - off < 4096 ? len - off : 4096;
-        char size[16];
-
-        snprintf(size, sizeof size, "%zx\r\n", n);
-        send_all(fd, size, strlen(size));
-        send_all(fd, body + off, n);
-        send_all(fd, "\r\n", 2);
-    }
-    send_all(fd, "0\r\n\r\n", 5);
-}
-
-/* Until the client hangs up (or 10 s, so a broken fetch cannot hang us). */
-static void wait_hangup(int fd)
-{
-    struct pollfd p = { .fd = fd, .events = POLLIN };
-    char c;
-
-    for (int i = 0; i < 100 && !atomic_load(&stopping); i++)
-        if (poll(&p, 1, 100) > 0 && recv(fd, &c, 1, 0) <= 0)
-            return;
-}
-
-static void serve(int fd)
-{
-    char req[2048] = "", path[256] = "";
-    size_t len = 0;
-
-    while (len < sizeof req - 1 && !strstr(req, "\r\n\r\n")) {
-        ssize_t n = recv(fd, req + len, sizeof req - 1 - len, 0);
-
-        if (n <= 0)
-            return;
-        len += (size_t)n;
-        req[len] = '\0';
-    }
-    if (sscanf(req, "GET %255s ", path) != 1)
-        return;
-    if (!strcmp(path, "/file"))
-        send_sized(fd, BODY_LEN, BODY_LEN);
-    else if (!strcmp(path, "/chunked"))
-        send_chunked(fd, BODY_LEN);
-    else if (!strcmp(path, "/big"))
-        send_sized(fd, BIG_LEN, BIG_LEN);
-    else if (!strcmp(path, "/bigchunked"))
-        send_chunked(fd, BIG_LEN);
-    else if (!strcmp(path, "/truncated"))
-        send_sized(fd, 4 * 1024 * 1024, 1024 * 1024);
-    else if (!strcmp(path, "/stall")) {
-        send_sized(fd, BODY_LEN, 10);
-        wait_hangup(fd);
-    } else if (!strcmp(path, "/redirect"))
-        send_head(fd, "302 Found", "Location: /file\r\nContent-Length: 0\r\n");
-    else if (!strcmp(path, "/loop"))
-        send_head(fd, "302 Found", "Location: /loop\r\nContent-Length: 0\r\n");
-    else if (!strcmp(path, "/ftp"))
-        send_head(fd, "302 Found", "Location: ftp://127.0.0.1/image\r\nContent-Length: 0\r\n");
-    else if (!strcmp(path, "/500"))
-        send_head(fd, "500 Internal Server Error", "Content-Length: 4\r\n\r\noops");
-    else
-        send_head(fd, "404 Not Found", "Content-Length: 9\r\n\r\nnot found");
-}
-
-static void *server_main(void *arg)
+static void route(int fd, const char *path, void *arg)
 {
     (void)arg;
-    while (!atomic_load(&stopping)) {
-        int fd = accept(listen_fd, NULL, NULL);
-
-        if (fd < 0)
-            continue;
-        serve(fd);
-        close(fd);
-    }
-    return NULL;
+    if (!strcmp(path, "/file"))
+        http_send_sized(fd, body, BODY_LEN, BODY_LEN);
+    else if (!strcmp(path, "/chunked"))
+        http_send_chunked(fd, body, BODY_LEN);
+    else if (!strcmp(path, "/big"))
+        http_send_sized(fd, body, BIG_LEN, BIG_LEN);
+    else if (!strcmp(path, "/bigchunked"))
+        http_send_chunked(fd, body, BIG_LEN);
+    else if (!strcmp(path, "/truncated"))
+        http_send_sized(fd, body, 4 * 1024 * 1024, 1024 * 1024);
+    else if (!strcmp(path, "/stall")) {
+        http_send_sized(fd, body, BODY_LEN, 10);
+        http_wait_hangup(&server, fd);
+    } else if (!strcmp(path, "/redirect"))
+        http_send_head(fd, "302 Found", "Location: /file\r\nContent-Length: 0\r\n");
+    else if (!strcmp(path, "/loop"))
+        http_send_head(fd, "302 Found", "Location: /loop\r\nContent-Length: 0\r\n");
+    else if (!strcmp(path, "/ftp"))
+        http_send_head(fd, "302 Found", "Location: ftp://127.0.0.1/image\r\nContent-Length: 0\r\n");
+    else if (!strcmp(path, "/500"))
+        http_send_head(fd, "500 Internal Server Error", "Content-Length: 4\r\n\r\noops");
+    else
+        http_send_head(fd, "404 Not Found", "Content-Length: 9\r\n\r\nnot found");
 }
 
 static int setup(void **state)
 {
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t alen = sizeof a;
-    struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
-
     (void)state;
     body = malloc(BIG_LEN);
     for (size_t i = 0; i < BIG_LEN; i++)
@@ -165,22 +75,16 @@ static int setup(void **state)
     if (!mkdtemp(dir))
         return -1;
     snprintf(dest, sizeof dest, "%s/staged", dir);
-    listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-    /* accept() wakes up now and then to see `stopping`. */
-    setsockopt(listen_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (bind(listen_fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(listen_fd, 8) != 0
-        || getsockname(listen_fd, (struct sockaddr *)&a, &alen) != 0)
+    if (http_fixture_start(&server, route, NULL) != 0)
         return -1;
-    port = ntohs(a.sin_port);
-    return pthread_create(&server, NULL, server_main, NULL);
+    port = server.port;
+    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    atomic_store(&stopping, true);
-    pthread_join(server, NULL);
-    close(listen_fd);
+    http_fixture_stop(&server);
     unlink(dest);
     rmdir(dir);
     free(body);
