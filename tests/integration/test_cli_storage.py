@@ -353,9 +353,11 @@ def web():
 
 @pytest.fixture(scope="module")
 def dummy_ds(oned, tmp_path_factory):
-    """An image datastore on the dummy drivers, created through the CLI."""
+    """An image datastore on the dummy drivers, created through the CLI; no
+    capacity check, so images go in before its first monitoring."""
     f = tmp_path_factory.mktemp("ds") / "ds.tmpl"
-    f.write_text('NAME="dummy-img"\nTYPE="IMAGE_DS"\nDS_MAD="dummy"\nTM_MAD="dummy"\n')
+    f.write_text('NAME="dummy-img"\nTYPE="IMAGE_DS"\nDS_MAD="dummy"\nTM_MAD="dummy"\n'
+                 'DATASTORE_CAPACITY_CHECK="NO"\n')
     return created_id(ok(oned, "onedatastore", "create", str(f)))
 
 
