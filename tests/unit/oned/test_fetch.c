@@ -1,9 +1,10 @@
 /*
  * test_fetch.c: nb_fetch (oned/fetch.h) against an HTTP/1.1 server on
- * 127.0.0.1 run by the test on a thread of its own, and on local paths:
- * bodies with a Content-Length and chunked, redirects, HTTP errors, a
- * truncated body, a stalled server, size limits, checksums, cancellation.
- * Every failure must leave no file behind.
+ * 127.0.0.1 run by the test on a thread of its own (http_fixture), and on
+ * local paths: bodies with a Content-Length and chunked, redirects, HTTP
+ * errors, a truncated body, a stalled server, size limits, checksums,
+ * cancellation, restricted directories; the PROGRESS text.  Every failure
+ * must leave no file behind.
  */
 #include <setjmp.h>
 #include <stdarg.h>
