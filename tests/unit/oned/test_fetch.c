@@ -285,18 +285,24 @@ static void test_stalled(void **state)
 static void test_too_large(void **state)
 {
     char *big = url("/big"), *chunked = url("/bigchunked"), *src = nb_asprintf("%s/big", dir);
+    progress_log log = { 0 };
     FILE *f = fopen(src, "w");
 
     (void)state;
     fwrite(body, 1, BIG_LEN, f);
     fclose(f);
-    /* Refused from Content-Length, while streaming, from the file's size. */
-    assert_fails((nb_fetch_req){ .source = big, .max_bytes = 1024 * 1024 },
-                 "image larger than the 1 MB limit");
-    assert_fails((nb_fetch_req){ .source = chunked, .max_bytes = 1024 * 1024 },
-                 "image larger than the 1 MB limit");
-    assert_fails((nb_fetch_req){ .source = src, .max_bytes = 1000000 },
-                 "image larger than the limit of 1000000 bytes");
+    /* Refused from Content-Length and from the file's size before a byte
+     * is written (no progress at all); while streaming when chunked. */
+    assert_fails((nb_fetch_req){ .source = big, .max_bytes = 1024 * 1024, .progress = on_progress,
+                                 .progress_arg = &log }, "image larger than the 1 MB limit");
+    assert_int_equal(log.calls, 0);
+    assert_fails((nb_fetch_req){ .source = src, .max_bytes = 1000000, .progress = on_progress,
+                                 .progress_arg = &log }, "image larger than the limit of 1000000 bytes");
+    assert_int_equal(log.calls, 0);
+    assert_fails((nb_fetch_req){ .source = chunked, .max_bytes = 1024 * 1024, .progress = on_progress,
+                                 .progress_arg = &log }, "image larger than the 1 MB limit");
+    assert_true(log.calls > 0);
+    assert_true(log.last_done <= 1024 * 1024);
     unlink(src);
     free(src);
     free(big);
