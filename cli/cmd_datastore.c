@@ -1,6 +1,7 @@
 /*
  * cmd_datastore.c: onedatastore.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include "lib/buf.h"
 #include "lib/util.h"
@@ -128,11 +129,44 @@ static void datastore_show(const xmlNode *d)
 
 /* ---- commands ------------------------------------------------------------ */
 
+static const cli_optdef create_opts[] = {
+    { "cluster", 'c', "CLUSTER", "Cluster (id or name; default: the default cluster)" },
+    { NULL, 0, NULL, NULL },
+};
+
+/* create FILE [--cluster C]: one.datastore.allocate(text, cid or -1). */
+static int datastore_create(cli_ctx *ctx)
+{
+    char *text = NULL;
+    int cid, id, ret = -1;
+
+    if (cli_cluster_opt(ctx, &cid) < 0 || !(text = cli_read_input(ctx->args.pos[0])) ||
+        cli_call_int(ctx->client, &id, "one.datastore.allocate", "si", text, cid) < 0)
+        goto cleanup;
+    printf("ID: %d\n", id);
+    ret = 0;
+ cleanup:
+    free(text);
+    return ret;
+}
+
+static const cli_toggle enable = { "enable", true }, disable = { "enable", false };
+
 static const cli_command datastore_commands[] = {
     { .name = "list", .synopsis = "", .help = "List the datastores",
       .min_args = 0, .max_args = 0, .run = cli_run_list },
     { .name = "show", .synopsis = "ID|NAME", .help = "Show a datastore",
       .min_args = 1, .max_args = 1, .run = cli_run_show },
+    { .name = "create", .synopsis = "FILE",
+      .help = "Create a datastore from FILE ('-': stdin; NAME, TYPE, DS_MAD, TM_MAD); prints its ID",
+      .min_args = 1, .max_args = 1, .opts = create_opts, .run = datastore_create },
+    { .name = "delete", .synopsis = "ID|NAME...", .help = "Delete datastores (they must hold no images)",
+      .min_args = 1, .max_args = -1, .run = cli_run_delete },
+    { .name = "enable", .synopsis = "ID|NAME...", .help = "Enable datastores",
+      .min_args = 1, .max_args = -1, .run = cli_run_toggle, .data = &enable },
+    { .name = "disable", .synopsis = "ID|NAME...",
+      .help = "Disable datastores (no new images or VM disks go there)",
+      .min_args = 1, .max_args = -1, .run = cli_run_toggle, .data = &disable },
     { .name = "rename", .synopsis = "ID|NAME NEWNAME", .help = "Rename a datastore",
       .min_args = 2, .max_args = 2, .run = cli_run_rename },
     { .name = "update", .synopsis = "ID|NAME FILE",

@@ -139,15 +139,6 @@ static const cli_optdef create_opts[] = {
     { NULL, 0, NULL, NULL },
 };
 
-/* The --cluster option as an id; -1 (oned's default cluster) when absent. */
-static int cluster_opt(cli_ctx *ctx, int *cid)
-{
-    const char *c = cli_opt_get(&ctx->args, "cluster");
-
-    *cid = -1;
-    return c ? cli_resolve(ctx, &cli_cluster_object, c, cid) : 0;
-}
-
 /* one.host.allocate(name, im, vm, cluster) */
 static int host_create(cli_ctx *ctx)
 {
@@ -155,7 +146,7 @@ static int host_create(cli_ctx *ctx)
     const char *vm = cli_opt_get(&ctx->args, "vm");
     int cid, id;
 
-    if (cluster_opt(ctx, &cid) < 0 ||
+    if (cli_cluster_opt(ctx, &cid) < 0 ||
         cli_call_int(ctx->client, &id, "one.host.allocate", "sssi", ctx->args.pos[0],
                      im ? im : DEFAULT_MAD, vm ? vm : DEFAULT_MAD, cid) < 0)
         return -1;
@@ -190,7 +181,7 @@ static int host_dedicate(cli_ctx *ctx)
 
     if (cli_resolve_list(ctx, ctx->obj, ctx->args.pos[0], &hosts, &n) < 0 ||
         cli_resolve(ctx, &cli_group_object, ctx->args.pos[1], &gid) < 0 ||
-        cluster_opt(ctx, &cid) < 0)
+        cli_cluster_opt(ctx, &cid) < 0)
         goto cleanup;
     for (size_t i = 0; i < n; i++)
         nb_buf_addf(&list, "%s%d", i ? "," : "", hosts[i]);

@@ -21,7 +21,7 @@
 #include "cli/output.h"
 
 #define CLI_OBJECTS(X) X(user) X(group) X(zone) X(acl) X(vdc) X(cluster) X(host) X(datastore) \
-    X(template) X(vm) X(acct) X(showback)
+    X(template) X(vm) X(acct) X(showback) X(image)
 
 #define CLI_COUNT_OBJECT(o) +1
 enum { CLI_NOBJECTS = 0 CLI_OBJECTS(CLI_COUNT_OBJECT) };
@@ -156,6 +156,14 @@ typedef struct cli_pair {
 } cli_pair;
 int cli_run_pair(cli_ctx *ctx);   /* data: const cli_pair * */
 
+/* A switch on each object named, one.<rpc>.<verb>(id, on): image enable
+ * and persistent, datastore enable. */
+typedef struct cli_toggle {
+    const char *verb;           /* "enable" */
+    bool on;
+} cli_toggle;
+int cli_run_toggle(cli_ctx *ctx);   /* data: const cli_toggle * */
+
 /* ---- helpers for object-specific commands ---------------------------------- */
 
 /* "one.<rpc>.<verb>" or, with pool, "one.<rpc>pool.<verb>" (allocated). */
@@ -177,6 +185,8 @@ int cli_resolve_list(cli_ctx *ctx, const cli_object *obj, const char *arg, int *
 /* The text of FILE, or of stdin for "-" (allocated); NULL with the error
  * recorded. */
 char *cli_read_input(const char *file);
+/* The --cluster option as an id; -1 (oned's default cluster) when absent. */
+int cli_cluster_opt(cli_ctx *ctx, int *cid);
 /* Parse an integer option value ("--time"), recording an error if invalid. */
 int cli_opt_int(const cli_ctx *ctx, const char *name, int dflt, int *out);
 /* one.acl.addrule with r's four words as hex strings (lowercase, no 0x, as

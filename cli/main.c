@@ -230,6 +230,14 @@ int cli_opt_int(const cli_ctx *ctx, const char *name, int dflt, int *out)
     return 0;
 }
 
+int cli_cluster_opt(cli_ctx *ctx, int *cid)
+{
+    const char *c = cli_opt_get(&ctx->args, "cluster");
+
+    *cid = -1;
+    return c ? cli_resolve(ctx, &cli_cluster_object, c, cid) : 0;
+}
+
 int cli_print_doc(const cli_ctx *ctx, const char *xml, void (*sheet)(const xmlNode *root))
 {
     xmlDoc *doc = cli_xml_parse(xml, strlen(xml));
@@ -614,6 +622,21 @@ int cli_run_pair(cli_ctx *ctx)
     free(method);
     free(ids);
     return failed ? -1 : 0;
+}
+
+static int toggle_one(cli_ctx *ctx, int id)
+{
+    const cli_toggle *t = ctx->cmd->data;
+    char *method = cli_method(ctx->obj, t->verb, false);
+    int rc = cli_call(ctx->client, NULL, method, "ib", id, t->on);
+
+    free(method);
+    return rc;
+}
+
+int cli_run_toggle(cli_ctx *ctx)
+{
+    return cli_each_id(ctx, 0, toggle_one);
 }
 
 /* Lock levels as oned takes them and `show` names them (OpenNebula's

@@ -113,11 +113,14 @@ static long long nb_tmpl_size(const nb_tmpl *t)
     return nb_parse_ll(s, &mb) == 0 && mb > 0 ? mb : -2;
 }
 
-/* The size of PATH when it is a file on oned's machine, in MB rounded up;
- * 0 for URLs (known once downloaded).  -1 with the error set. */
-static long long nb_path_size(nb_call *c, const char *path)
+/* The size of PATH when it is a file on oned's machine the caller may
+ * import from ds, in MB rounded up; 0 for URLs (known once downloaded).
+ * -1 with the error set. */
+static long long nb_path_size(nb_call *c, const nb_object *ds, const char *path)
 {
+    char *restricted, *safe, *real;
     struct stat st;
+    bool refused;
 
     if (nb_fetch_is_url(path)) {
         if (strncmp(path, "http://", 7) != 0 && strncmp(path, "https://", 8) != 0)
@@ -128,8 +131,16 @@ static long long nb_path_size(nb_call *c, const char *path)
     if (path[0] != '/')
         return nb_fail(c, NB_E_ACTION, -1, "PATH %s: give an absolute path on the front-end "
                        "or an http(s) URL.", path);
-    if (stat(path, &st) < 0)
+    if (stat(path, &st) < 0 || !(real = realpath(path, NULL)))
         return nb_fail(c, NB_E_ACTION, -1, "PATH %s: %s.", path, strerror(errno));
+    nb_storage_path_dirs(ds, c->uid, c->subj.gid, &restricted, &safe);
+    refused = restricted && nb_path_under(real, restricted) && !nb_path_under(real, safe);
+    free(restricted);
+    free(safe);
+    free(real);
+    if (refused)
+        return nb_fail(c, NB_E_ACTION, -1, "PATH %s: images are imported from the front-end "
+                       "only from the datastore's SAFE_DIRS; give an http(s) URL.", path);
     if (!S_ISREG(st.st_mode))
         return nb_fail(c, NB_E_ACTION, -1, "PATH %s: not a regular file.", path);
     return (st.st_size + NB_MB - 1) / NB_MB;
@@ -172,7 +183,7 @@ static int nb_image_allocate(nb_call *c)
         goto cleanup;
     }
     if (path && *path) {
-        if ((size = nb_path_size(c, path)) < 0)
+        if ((size = nb_path_size(c, ds, path)) < 0)
             goto cleanup;
     } else if (type != NB_IMG_DATABLOCK) {
         nb_fail(c, NB_E_ACTION, -1, "No PATH in template: an image of type %s needs PATH (a "

@@ -9,6 +9,7 @@
 #define NB_FETCH_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 
 /* Told as bytes arrive, at most every NB_FETCH_PROGRESS_MS and once at the
  * end; total is -1 while unknown (chunked, no Content-Length). */
@@ -29,6 +30,12 @@ typedef struct nb_fetch_req {
     long connect_timeout_s;         /* to connect to the server */
     long stall_timeout_s;           /* fails after this long without data */
     long max_redirects;
+    /* Local paths only: space-separated directories (a datastore's
+     * RESTRICTED_DIRS and SAFE_DIRS, as OpenNebula names them).  A path
+     * that resolves (symlinks, "..") under a restricted directory and under
+     * no safe one is refused; NULL or "": nothing is restricted. */
+    const char *restricted_dirs;
+    const char *safe_dirs;
 } nb_fetch_req;
 
 #define NB_FETCH_CONNECT_TIMEOUT_S 30
@@ -41,5 +48,13 @@ int nb_fetch(const nb_fetch_req *req, long long *bytes, char **err);
 
 /* Whether source is a URL (scheme://...) rather than a path. */
 int nb_fetch_is_url(const char *source);
+
+/* Pure: whether the absolute, resolved path is one of the space-separated
+ * directories dirs or inside one ("/" holds everything). */
+bool nb_path_under(const char *path, const char *dirs);
+
+/* An image's PROGRESS while it imports (malloc'd): "42%" of a known total,
+ * else "<n> MB" so far. */
+char *nb_fetch_progress_str(long long done, long long total);
 
 #endif

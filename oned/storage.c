@@ -171,6 +171,7 @@ typedef struct nb_image_input {
     char *source;               /* remove: SOURCE; clone: the original's SOURCE */
     char *format;               /* mkimage: FORMAT asked, or NULL */
     char *md5, *sha256;
+    char *restricted, *safe;    /* import: where a local PATH may not / may be */
     long long size_mb;
     long long max_bytes;        /* import: 0 = no limit */
 } nb_image_input;
@@ -184,6 +185,8 @@ static void nb_image_input_free(nb_image_input *in)
     free(in->format);
     free(in->md5);
     free(in->sha256);
+    free(in->restricted);
+    free(in->safe);
 }
 
 static nb_image_op nb_image_op_of(const nb_image *img)
@@ -215,6 +218,21 @@ long long nb_storage_free_mb(const nb_model *m, const nb_object *ds)
 {
     const nb_datastore *d = nb_datastore_cof(ds);
     return nb_capacity_checked(m, ds) && d->total_mb > 0 ? d->free_mb : -1;
+}
+
+void nb_storage_path_dirs(const nb_object *ds, int uid, int gid, char **restricted,
+                          char **safe)
+{
+    const char *r = nb_tmpl_get(&ds->tmpl, "RESTRICTED_DIRS");
+    const char *s = nb_tmpl_get(&ds->tmpl, "SAFE_DIRS");
+
+    /* The oneadmin group imports from anywhere on the front-end. */
+    if (uid == 0 || gid == 0) {
+        *restricted = *safe = NULL;
+        return;
+    }
+    *restricted = nb_strdup(r && *r ? r : NB_RESTRICTED_DIRS);
+    *safe = nb_strdup(s && *s ? s : NB_SAFE_DIRS);
 }
 
 /* The largest import oned.conf allows (IMAGE_IMPORT/MAX_SIZE_MB, 0: none),
@@ -254,6 +272,7 @@ static int nb_image_snapshot(nb_model *m, int id, nb_image_input *in)
     in->sha256 = nb_tmpl_dup(&o->tmpl, "SHA256");
     in->size_mb = img->size_mb;
     in->max_bytes = nb_import_limit(m, ds);
+    nb_storage_path_dirs(ds, o->uid, o->gid, &in->restricted, &in->safe);
     if (in->op == NB_IOP_CLONE) {
         if (!(orig = nb_pool_get(nb_model_cpool(m, &nb_image_kind), img->cloning_id)))
             goto cleanup;
@@ -281,15 +300,11 @@ static void nb_import_progress_cb(void *arg, long long done, long long total)
     long long now = (long long)nb_mono_ns();
     nb_txn *t;
     nb_object *o;
-    char val[64];
+    char *val;
 
     if (now - p->last_ns < 1000000000LL)
         return;
     p->last_ns = now;
-    if (total > 0)
-        snprintf(val, sizeof(val), "%lld", done * 100 / total);
-    else
-        snprintf(val, sizeof(val), "%lld MB", done / NB_MB);
     t = nb_txn_begin(p->m);
     o = nb_txn_get(t, &nb_image_kind, p->id);
     if (!o || nb_image_cof(o)->state != NB_IMG_LOCKED) {
@@ -297,7 +312,9 @@ static void nb_import_progress_cb(void *arg, long long done, long long total)
         nb_txn_abort(t);
         return;
     }
+    val = nb_fetch_progress_str(done, total);
     nb_tmpl_set(&nb_txn_edit(t, o)->tmpl, "PROGRESS", val);
+    free(val);
     if (nb_txn_commit(t, NULL) < 0)
         nb_log_error("Image %d: cannot save the import's progress", p->id);
 }
@@ -316,6 +333,7 @@ static int nb_image_import(nb_model *m, int id, const nb_image_input *in, const 
         .cancel = &p.cancel,
         .connect_timeout_s = m->cfg->image_import.connect_timeout,
         .stall_timeout_s = m->cfg->image_import.stall_timeout,
+        .restricted_dirs = in->restricted, .safe_dirs = in->safe,
     };
     nb_drv_ds ds = nb_drv_ds_of(&in->ds);
     nb_image_fmt fmt;

@@ -33,6 +33,15 @@ void nb_storage_monitor_soon(nb_txn *t, int ds_id);
 /* Free MB of a datastore that bounds what goes in (its capacity known and
  * DATASTORE_CAPACITY_CHECK not NO), else -1. */
 long long nb_storage_free_mb(const nb_model *m, const nb_object *ds);
+/* Where a local PATH of an image owned by uid:gid may be imported from:
+ * the datastore's RESTRICTED_DIRS and SAFE_DIRS (malloc'd), by default
+ * everything restricted but /var/tmp, as OpenNebula; NULL (no limit) for
+ * the oneadmin group. */
+#define NB_RESTRICTED_DIRS "/"
+#define NB_SAFE_DIRS "/var/tmp"
+void nb_storage_path_dirs(const nb_object *ds, int uid, int gid, char **restricted,
+                          char **safe);
+
 /* An image whose data is gone leaves the model (in t): its datastore's
  * IMAGES, its owner's datastore quota, the ACL rules naming it. */
 struct nb_image;

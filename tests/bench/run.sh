@@ -204,6 +204,9 @@ echo
 echo "-- scheduler expressions alone, in process: one requirement and one rank against a 40-attribute host"
 "$BUILD/tests/bench/exprbench" || failures=$((failures + 1))
 echo
+echo "-- image import (oned/fetch.c), in process: a local HTTP server to a staging file"
+"$BUILD/tests/bench/fetchbench" || failures=$((failures + 1))
+echo
 
 VMS=${BENCH_VMS:-10000}
 HOSTS=${BENCH_HOSTS:-100}

@@ -110,7 +110,8 @@ def test_import_shows_progress_and_ends_ready(world, web):
     while int((doc := image(a, iid)).findtext("STATE")) == LOCKED:
         p = doc.findtext("TEMPLATE/PROGRESS")
         if p is not None:
-            seen.add(int(p))
+            assert p.endswith("%"), p
+            seen.add(int(p[:-1]))
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert int(doc.findtext("STATE")) == READY, image(a, iid).findtext("TEMPLATE/ERROR")

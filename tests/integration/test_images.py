@@ -264,7 +264,11 @@ def test_users_need_datastore_use_and_own_their_images(oned, admin, uniq, ds, ra
     user = uniq("u")
     uid = admin.ok("one.user.allocate", user, "pw", "")
     alice = oned.proxy(user, "pw")
-    iid = alice.ok("one.image.allocate", f'NAME="mine"\nPATH="{raw_file}"', ds)
+    # A user imports files of the front-end only from the datastore's
+    # SAFE_DIRS (by default /var/tmp): anything else is an admin's.
+    msg = why(alice, "one.image.allocate", f'NAME="mine"\nPATH="{raw_file}"', ds, code=ACTION)
+    assert "SAFE_DIRS" in msg
+    iid = alice.ok("one.image.allocate", 'NAME="mine"\nTYPE=DATABLOCK\nSIZE=2', ds)
     doc = wait_image(alice, iid, READY)
     assert doc.findtext("UID") == str(uid)
     # Datastore USE comes from the VDC: a group outside every VDC has none.
