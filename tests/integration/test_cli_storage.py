@@ -368,12 +368,17 @@ def image_doc(admin, iid):
 def test_datastore_create_disable_enable_delete(oned, admin, uniq, tmp_path):
     name = uniq("ds")
     f = tmp_path / "ds.tmpl"
-    f.write_text(f'NAME="{name}"\nTYPE="IMAGE_DS"\nDS_MAD="dummy"\nTM_MAD="dummy"\n')
+    f.write_text(f'NAME="{name}"\nTYPE="SYSTEM_DS"\nTM_MAD="dummy"\n')
     dsid = created_id(ok(oned, "onedatastore", "create", str(f)))
     assert dsid >= 100
     out = ok(oned, "onedatastore", "show", name)
-    assert (field(out, "DS_MAD"), field(out, "TM_MAD"), field(out, "STATE")) == \
-        ("dummy", "dummy", "READY")
+    assert (field(out, "TM_MAD"), field(out, "STATE")) == ("dummy", "READY")
+    # Only system datastores are disabled (reference §2.8).
+    img = tmp_path / "img.tmpl"
+    img.write_text(f'NAME="{name}i"\nDS_MAD="dummy"\nTM_MAD="dummy"\n')
+    img_ds = created_id(ok(oned, "onedatastore", "create", str(img)))
+    assert "Only system datastores" in fails(oned, "onedatastore", "disable", str(img_ds))
+    ok(oned, "onedatastore", "delete", str(img_ds))
     ok(oned, "onedatastore", "disable", name)
     assert field(ok(oned, "onedatastore", "show", str(dsid)), "STATE") == "DISABLED"
     assert row_of(ok(oned, "onedatastore", "list"), dsid)[-1] == "off"
