@@ -1,8 +1,9 @@
 """Images and the VMs that use them, beyond test_images.py (reference §2.8,
 §2.10, §3.8, §7.4), with the dummy storage drivers: VMs instantiated from a
 template whose DISK names an image, one image in two DISKs of a VM, VMs
-ended by recover, image work caught in flight (a delete, an oned restart:
-DUMMY_DELAY_MS makes the driver slow), clones of a used image, and chown.
+ended or recreated by recover, image work caught in flight (a delete, an
+oned restart: DUMMY_DELAY_MS makes the driver slow), clones of a used image,
+and chown.
 """
 
 import time
@@ -10,8 +11,8 @@ import time
 import pytest
 
 from harness import ACTION, AUTHORIZATION, INTERNAL, NO_EXISTS, ids, xml
-from test_images import (DISABLED, LOCKED, READY, USED, VM_TEXT, image, new_ds, wait_gone,
-                         wait_image, wait_vm, why)
+from test_images import (DISABLED, LOCKED, READY, USED, USED_PERS, VM_TEXT, image, new_ds,
+                         wait_gone, wait_image, wait_vm, why)
 
 DELETE = 7
 PW = "pw"
@@ -166,7 +167,7 @@ def test_recover_delete_gives_the_images_back(admin, uniq, ds, raw_file, host, d
     if deployed:
         admin.ok("one.vm.deploy", vid, host)
         wait_vm(admin, vid, RUNNING)
-    assert in_use(admin, a) == (USED, 1, [vid]) and in_use(admin, p)[1:] == (1, [vid])
+    assert in_use(admin, a) == (USED, 1, [vid]) and in_use(admin, p) == (USED_PERS, 1, [vid])
     admin.ok("one.vm.recover", vid, 3)
     wait_vm(admin, vid, DONE)
     assert in_use(admin, a) == (READY, 0, [])
@@ -278,8 +279,22 @@ def test_chown_moves_the_image(oned, admin, uniq, ds, raw_file):
     # Names stay unique per owner: alice's next "disk" cannot go to bob.
     other = a.ok("one.image.allocate", f'NAME="disk"\nPATH="{raw_file}"', ds)
     wait_image(a, other, READY)
-    assert f"user [{bob}] already owns image" in why(admin, "one.image.chown", other, bob, -1, code=INTERNAL)
+    msg = why(admin, "one.image.chown", other, bob, -1, code=INTERNAL)
+    assert f"user [{bob}] already owns image" in msg
     assert image(admin, other).findtext("UID") == str(alice)
     for v, s in ((vid, a), (v2, b)):
         end_vm(s, v)
+    assert in_use(admin, iid) == (READY, 0, [])
+
+
+def test_recover_delete_recreate_keeps_the_images(admin, uniq, ds, raw_file, host):
+    iid = new_image(admin, uniq, ds, raw_file, "PERSISTENT=YES")
+    vid = admin.ok("one.vm.allocate", f"{VM_TEXT}DISK=[IMAGE_ID={iid}]")
+    admin.ok("one.vm.deploy", vid, host)
+    wait_vm(admin, vid, RUNNING)
+    admin.ok("one.vm.recover", vid, 4)
+    wait_vm(admin, vid, (1, 0))                     # PENDING again, with its disk
+    assert in_use(admin, iid) == (USED_PERS, 1, [vid])
+    assert disks(admin, vid)[0].findtext("IMAGE_ID") == str(iid)
+    end_vm(admin, vid)
     assert in_use(admin, iid) == (READY, 0, [])
