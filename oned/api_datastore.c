@@ -36,8 +36,8 @@ static int nb_ds_driver(nb_call *c, const nb_tmpl *t, const char *attr,
     return 0;
 }
 
-/* allocate(template, cluster_id): CREATE (dispatcher) and ADMIN on the
- * cluster (-1: the default one). */
+/* allocate(template, cluster_id): DATASTORE:CREATE, then ADMIN on the
+ * cluster (-1: the default one), in oned's order. */
 static int nb_datastore_allocate(nb_call *c)
 {
     const char *text = nb_arg_str(c, 0, "");
@@ -50,6 +50,8 @@ static int nb_datastore_allocate(nb_call *c)
     char *err = NULL;
     int type = NB_DS_IMAGE, ret = -1;
 
+    if (nb_gate_check_create(c, K, c->subj.gid) < 0)
+        goto cleanup;
     if (nb_tmpl_parse(&t, text, strlen(text), &err) < 0) {
         nb_fail(c, NB_E_INTERNAL, -1, "%s", err);
         free(err);
@@ -62,8 +64,7 @@ static int nb_datastore_allocate(nb_call *c)
         goto cleanup;
     }
     name = nb_tmpl_get(&t, "NAME");
-    if (nb_gate_check(c, cl, NB_OP_ADMIN) < 0 || nb_gate_check_create(c, K, c->subj.gid) < 0 ||
-        nb_api_check_name(c, K, name ? name : "", -1) < 0)
+    if (nb_gate_check(c, cl, NB_OP_ADMIN) < 0 || nb_api_check_name(c, K, name ? name : "", -1) < 0)
         goto cleanup;
     if ((type_s = nb_tmpl_get(&t, "TYPE")) && *type_s) {
         for (type = 0; type < (int)NB_ARRAY_SIZE(nb_ds_types); type++)

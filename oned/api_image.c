@@ -24,12 +24,14 @@ static const char *const nb_image_fields[] = {
     "NAME", "PATH", "SOURCE", "TYPE", "PERSISTENT", "SIZE",
 };
 
-/* An image datastore the caller may USE (argument i), READY. */
-static int nb_image_datastore(nb_call *c, size_t i, const nb_object **ds)
+/* Image datastore id, which the caller must USE, enabled. */
+static int nb_image_datastore(nb_call *c, int id, const nb_object **ds)
 {
     const nb_datastore *d;
 
-    if (nb_api_arg_object(c, i, &nb_datastore_kind, NB_OP_USE, false, ds) < 0)
+    if (!(*ds = nb_txn_get(c->txn, &nb_datastore_kind, id)))
+        return nb_fail_missing(c, &nb_datastore_kind, id);
+    if (nb_gate_check(c, *ds, NB_OP_USE) < 0)
         return -1;
     d = nb_datastore_cof(*ds);
     if (d->type != NB_DS_IMAGE && d->type != NB_DS_FILE)
@@ -167,7 +169,8 @@ static int nb_image_allocate(nb_call *c)
     path = nb_tmpl_get(&t, "PATH");
     type_s = nb_tmpl_get(&t, "TYPE");
     pers = nb_tmpl_get(&t, "PERSISTENT");
-    if (nb_gate_check_create(c, K, c->subj.gid) < 0 || nb_image_datastore(c, 1, &ds) < 0 ||
+    if (nb_gate_check_create(c, K, c->subj.gid) < 0 ||
+        nb_image_datastore(c, (int)nb_arg_int(c, 1, -1), &ds) < 0 ||
         nb_api_check_name(c, K, name ? name : "", -1) < 0)
         goto cleanup;
     type = type_s && *type_s ? nb_image_type_parse(type_s)
@@ -215,42 +218,41 @@ static int nb_image_allocate(nb_call *c)
     return ret;
 }
 
-/* clone(id, name, ds_id?): USE on the original (dispatcher), CREATE, and
- * USE on the target datastore (-1: the original's). */
+/* clone(id, name, ds_id?): as oned, IMAGE:CREATE, USE on the original,
+ * then USE on the target datastore, which must be the original's (-1). */
 static int nb_image_clone(nb_call *c)
 {
-    const nb_image *orig = nb_image_cof(c->obj);
+    int id = (int)nb_arg_int(c, 0, -1), ds_id = (int)nb_arg_int(c, 2, -1);
     const char *name = nb_arg_str(c, 1, "");
-    const nb_object *ds;
+    const nb_object *o, *ds;
+    const nb_image *orig;
     nb_image *img, *src;
 
+    if (!(o = nb_txn_get(c->txn, K, id)))
+        return nb_fail_missing(c, K, id);
+    c->target_id = id;
+    orig = nb_image_cof(o);
+    if (nb_gate_check_create(c, K, c->subj.gid) < 0 || nb_gate_check(c, o, NB_OP_USE) < 0 ||
+        nb_image_datastore(c, ds_id < 0 ? orig->ds_id : ds_id, &ds) < 0)
+        return -1;
+    if (ds->oid != orig->ds_id)
+        return nb_fail(c, NB_E_ACTION, ds->oid, "Images are cloned within their datastore: "
+                       "image %d is in datastore %d.", id, orig->ds_id);
     if (orig->state != NB_IMG_READY && orig->state != NB_IMG_USED && orig->state != NB_IMG_CLONE)
-        return nb_fail(c, NB_E_ACTION, c->obj->oid, "Cannot clone image %d in state %s.",
-                       c->obj->oid, nb_image_state_name(orig->state));
-    if (nb_arg_int(c, 2, -1) >= 0) {
-        if (nb_image_datastore(c, 2, &ds) < 0)
-            return -1;
-        if (ds->oid != orig->ds_id)
-            return nb_fail(c, NB_E_ACTION, ds->oid, "Images are cloned within their "
-                           "datastore: image %d is in datastore %d.", c->obj->oid,
-                           orig->ds_id);
-    } else if (!(ds = nb_txn_get(c->txn, &nb_datastore_kind, orig->ds_id))) {
-        return nb_fail(c, NB_E_NO_EXISTS, c->obj->oid, "Error getting datastore [%d].",
-                       orig->ds_id);
-    }
-    if (nb_gate_check_create(c, K, c->subj.gid) < 0 || nb_api_check_name(c, K, name, -1) < 0 ||
-        nb_image_room(c, ds, orig->size_mb, false) < 0 ||
+        return nb_fail(c, NB_E_ACTION, id, "Cannot clone image %d in state %s.", id,
+                       nb_image_state_name(orig->state));
+    if (nb_api_check_name(c, K, name, -1) < 0 || nb_image_room(c, ds, orig->size_mb, false) < 0 ||
         nb_image_quota(c, c->uid, c->subj.gid, ds->oid, orig->size_mb) < 0)
         return -1;
     img = nb_image_new(c, name, ds);
     img->type = orig->type;
     img->size_mb = orig->size_mb;
-    img->cloning_id = c->obj->oid;
+    img->cloning_id = id;
     free(img->format);
     img->format = nb_strdup(orig->format);
-    nb_tmpl_copy(&img->o.tmpl, &c->obj->tmpl);
+    nb_tmpl_copy(&img->o.tmpl, &o->tmpl);
     nb_tmpl_remove(&img->o.tmpl, "ERROR");
-    src = nb_image_of(nb_txn_edit(c->txn, c->obj));
+    src = nb_image_of(nb_txn_edit(c->txn, o));
     src->cloning_ops++;
     nb_ids_add(&src->clones, &src->nclones, img->o.oid);
     if (src->state == NB_IMG_READY) {
@@ -384,7 +386,8 @@ static int nb_imagepool_info(nb_call *c)
 #define X NB_M_LOCK_EXEMPT
 const nb_method nb_api_image_methods[] = {
     NB_METHOD("one.image.allocate", "si|b", NULL, -1, NB_OP_CREATE, W, nb_image_allocate),
-    NB_METHOD("one.image.clone", "is|i", K, 0, NB_OP_USE, W, nb_image_clone),
+    /* No target check: oned authorizes CREATE before USE on the original. */
+    NB_METHOD("one.image.clone", "is|i", NULL, -1, NB_OP_USE, W, nb_image_clone),
     NB_METHOD("one.image.delete", "i|b", K, 0, NB_OP_MANAGE, W, nb_image_delete),
     NB_METHOD("one.image.enable", "ib", K, 0, NB_OP_MANAGE, W, nb_image_enable),
     NB_METHOD("one.image.persistent", "ib", K, 0, NB_OP_MANAGE, W, nb_image_persistent),

@@ -177,8 +177,11 @@ static int nb_take(nb_call *c, nb_tattr *d, int vmid, int uid, const nb_datastor
         return nb_fail(c, NB_E_NO_EXISTS, o->oid, "Error getting datastore [%d].", img->ds_id);
     nb_disk_fill(c, d, img, ds);
     w = nb_image_of(nb_txn_edit(c->txn, o));
-    w->running_vms++;
-    nb_ids_add(&w->vms, &w->nvms, vmid);
+    /* RUNNING_VMS counts VMs, as OpenNebula: a second DISK adds none. */
+    if (!nb_ids_has(w->vms, w->nvms, vmid)) {
+        w->running_vms++;
+        nb_ids_add(&w->vms, &w->nvms, vmid);
+    }
     if (w->state == NB_IMG_READY) {
         w->prev_state = w->state;
         w->state = w->persistent ? NB_IMG_USED_PERS : NB_IMG_USED;
@@ -225,14 +228,12 @@ static void nb_release(nb_txn *t, const nb_tattr *d, int vmid, bool still)
     nb_image *img;
     long long n;
 
-    if (!id || nb_parse_ll(id, &n) < 0 || n < 0 || n > INT_MAX ||
+    if (still || !id || nb_parse_ll(id, &n) < 0 || n < 0 || n > INT_MAX ||
         !(o = nb_txn_get(t, &nb_image_kind, (int)n)))
         return;
     img = nb_image_of(nb_txn_edit(t, o));
-    if (img->running_vms > 0)
+    if (nb_ids_del(&img->vms, &img->nvms, vmid) && img->running_vms > 0)
         img->running_vms--;
-    if (!still)
-        nb_ids_del(&img->vms, &img->nvms, vmid);
     if (img->running_vms == 0 && (img->state == NB_IMG_USED || img->state == NB_IMG_USED_PERS)) {
         img->prev_state = img->state;
         img->state = NB_IMG_READY;

@@ -28,10 +28,15 @@ One world is built through oneadmin (module fixture `world`):
                 (§2.10): only oneadmin, unless the VM's OWNER_A bit is set
                 (then deploy also needs HOST:MANAGE, and DATASTORE:USE on a
                 named datastore)
+    images      G1 and G3 hold `@G IMAGE/* CREATE` (what `onegroup create`
+                gives a group, images only); G2 and G4 do not.  The image
+                objects and their dummy datastores ("shared" in cluster 0,
+                "tenant" in cluster C, both oneadmin's 600) are made on first
+                use, after the world: the listings above do not see them
 
 CASES is the table: one Case per (method, target) with the personas the
 reference allows; test_matrix runs every (case, persona) cell.  Add rows by
-appending to CASES (later: images, networks).  Write cases either build
+appending to CASES (later: networks).  Write cases either build
 a fresh target through oneadmin per cell (the w.new_* helpers) or are
 idempotent (same template, same name, same bits), so no cell depends on
 another.  An allowed persona may still meet another refusal (a lock it does
@@ -78,7 +83,8 @@ def allow(*personas):
 # ---- ACL words (reference §5.1) ------------------------------------------------
 
 INDIVIDUAL, GROUP, ANY = 0x100000000, 0x200000000, 0x400000000
-T_ZONE, T_VM = 0x800000000000, 0x1000000000
+T_ZONE, T_VM, T_IMAGE = 0x800000000000, 0x1000000000, 0x8000000000
+CREATE = 0x8
 
 
 def acl_strings(session):
@@ -111,6 +117,8 @@ class World:
         self.zone = {"OpenNebula": 0}
         self.template = {}
         self.vm = {}
+        self._image_ds = {}     # "shared"/"tenant" -> a dummy image datastore
+        self._images = {}       # name -> an image the read rows share
         self.last = {}          # pool -> highest id of the world's objects
         self._sessions = {}
 
@@ -178,6 +186,8 @@ class World:
         a.ok("one.datastore.chmod", 1, 1, 1, 0, 1, 0, 0, 0, 0, 0)
         a.ok("one.cluster.deldatastore", cid, 2)
         a.ok("one.cluster.deldatastore", 0, 0)
+        for g in (self.G1, self.G3):
+            a.ok("one.acl.addrule", f"{GROUP | g:x}", f"{T_IMAGE | ANY:x}", f"{CREATE:x}")
 
         self.template["owned"] = self.new_template(name="owned")
         self.template["private"] = self.new_template(self.user["stranger"], self.G2, BITS_600,
@@ -206,7 +216,10 @@ class World:
                 f"@{g3} HOST/%{c} USE #0", f"@{g3} HOST/%{c} MANAGE #0",
                 f"@{g3} DATASTORE/%{c} USE #0",
                 f"@{g1} HOST/%0 MANAGE #0", f"@{g1} DATASTORE/%0 USE #0",
-                f"@{g4} HOST/%0 MANAGE #0", f"@{g4} DATASTORE/%0 USE #0"} <= rules, rules
+                f"@{g4} HOST/%0 MANAGE #0", f"@{g4} DATASTORE/%0 USE #0",
+                f"@{g1} IMAGE/* CREATE #0", f"@{g3} IMAGE/* CREATE #0"} <= rules, rules
+        assert not {s for s in rules if "IMAGE" in s and "CREATE" in s
+                    and s.split()[0] in (f"@{self.G2}", f"@{g4}")}, rules
         assert not {s for s in rules if s.startswith(f"#{exadmin} ")}, rules
         assert not {s for s in rules if "HOST/* " in s}, rules
         assert f"@{g3} HOST/%0 MANAGE #0" not in rules
@@ -294,6 +307,74 @@ class World:
         self.session(by).ok("one.vm.lock", vid, 1)
         return vid
 
+    def new_datastore(self, uid=0, gid=0, bits=None, system=False, cluster=-1):
+        """A dummy datastore (an image one, or a system one) in cluster (-1:
+        cluster 0) of uid in gid, perms bits (default: oneadmin's 600)."""
+        a = self.admin
+        mad = 'TYPE="SYSTEM_DS"' if system else 'DS_MAD="dummy"'
+        did = a.ok("one.datastore.allocate",
+                   f'NAME="{self.name("ds")}"\n{mad}\nTM_MAD="dummy"', cluster)
+        if uid or gid:
+            a.ok("one.datastore.chown", did, uid, gid)
+        if bits:
+            a.ok("one.datastore.chmod", did, *bits)
+        return did
+
+    def image_ds(self, where="shared"):
+        """The dummy image datastore "shared" (cluster 0: VDC 0 and shared2
+        give its USE to G1, G2, G4) or "tenant" (cluster C: the tenant's)."""
+        if where not in self._image_ds:
+            self._image_ds[where] = self.new_datastore(cluster=self.C if where == "tenant"
+                                                       else -1)
+        return self._image_ds[where]
+
+    def new_image(self, uid=None, gid=None, bits=None, ds=None):
+        """A READY 1 MB datablock of uid (default: owner) in gid (default:
+        G1), perms bits (default 640), in ds (default: image_ds())."""
+        a = self.admin
+        iid = a.ok("one.image.allocate", f'NAME="{self.name("img")}"\nTYPE="DATABLOCK"\nSIZE=1',
+                   self.image_ds() if ds is None else ds)
+        a.ok("one.image.chown", iid, self.uid("owner") if uid is None else uid,
+             self.G1 if gid is None else gid)
+        a.ok("one.image.chmod", iid, *(bits or BITS_640))
+        wait_image(a, iid, IMG_READY)
+        return iid
+
+    def full_datastore(self):
+        """A new image datastore of oneadmin's holding an image."""
+        did = self.new_datastore()
+        self.new_image(ds=did)
+        return did
+
+    def image(self, name):
+        """The images the read and idempotent rows share, made on first use:
+        "owned" (owner:G1, 640), "owner's" (owner:G1, 600), "private"
+        (stranger:G2, 600), "tenants" (tenant_user:G3, 600, in the tenant's
+        datastore), "public" (oneadmin's, 604)."""
+        if name not in self._images:
+            self._images[name] = {
+                "owned": lambda: self.new_image(),
+                "owner's": lambda: self.new_image(bits=BITS_600),
+                "private": lambda: self.new_image(self.uid("stranger"), self.G2, BITS_600),
+                "tenants": lambda: self.new_image(self.uid("tenant"), self.G3, BITS_600,
+                                                  self.image_ds("tenant")),
+                "public": lambda: self.new_image(0, 0, BITS_604),
+            }[name]()
+        return self._images[name]
+
+    def locked_image(self, by="owner"):
+        """A new owner's image (as new_image), locked at USE by `by`."""
+        iid = self.new_image()
+        self.session(by).ok("one.image.lock", iid, 1)
+        return iid
+
+    def used_image(self):
+        """A new owner's image that a (PENDING) VM of oneadmin's uses."""
+        iid = self.new_image()
+        self.admin.ok("one.vm.allocate", f"{VM_TEXT}DISK=[IMAGE_ID={iid}]")
+        wait_image(self.admin, iid, IMG_USED)
+        return iid
+
     def new_rule(self):
         uid = self.new_user(1)
         return self.admin.ok("one.acl.addrule", f"{INDIVIDUAL | uid:x}", f"{T_ZONE | ANY:x}", "1")
@@ -310,6 +391,19 @@ def wait_running(session, vid, timeout=15.0):
             return
         assert time.monotonic() < deadline, f"VM {vid} not RUNNING: {doc.findtext('STATE')}/" \
                                              f"{doc.findtext('LCM_STATE')}"
+        time.sleep(0.02)
+
+
+IMG_READY, IMG_USED = 1, 2
+
+
+def wait_image(session, iid, state, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        got = int(xml(session.ok("one.image.info", iid)).findtext("STATE"))
+        if got == state:
+            return
+        assert time.monotonic() < deadline, f"image {iid} stays in state {got}, not {state}"
         time.sleep(0.02)
 
 
@@ -383,6 +477,14 @@ BITS_640 = (1, 1, 0, 1, 0, 0, 0, 0, 0)
 BITS_600 = (1, 1, 0, 0, 0, 0, 0, 0, 0)
 BITS_604 = (1, 1, 0, 0, 0, 0, 1, 0, 0)
 BITS_700 = (1, 1, 1, 0, 0, 0, 0, 0, 0)
+
+
+def ds_text(w):
+    return f'NAME="{w.name("ds")}"\nDS_MAD="dummy"\nTM_MAD="dummy"'
+
+
+def datablock(w):
+    return f'NAME="{w.name("img")}"\nTYPE="DATABLOCK"\nSIZE=1'
 
 
 def restore_owned(w):
@@ -602,6 +704,24 @@ CASES = [
         cleanup=restore_ds1),
     row("one.datastore.chown", lambda w: (1, -1, w.G2), ADMIN,
         {None: "MANAGE DATASTORE", "owner": "USE GROUP"}, label="to G2", cleanup=restore_ds1),
+    # allocate: DATASTORE:CREATE, then CLUSTER:ADMIN; nobody but oneadmin has either.
+    row("one.datastore.allocate", lambda w: (ds_text(w), -1), ADMIN, "CREATE DATASTORE",
+        label="default"),
+    row("one.datastore.allocate", lambda w: (ds_text(w), w.C), ADMIN, "CREATE DATASTORE",
+        label="dedicated"),
+    # delete: DATASTORE:ADMIN, which only an OWNER_A bit gives a user.
+    row("one.datastore.delete", lambda w: (w.new_datastore(w.uid("owner"), w.G1, BITS_640),),
+        ADMIN, "ADMIN DATASTORE", label="owned"),
+    row("one.datastore.delete", lambda w: (w.new_datastore(w.uid("owner"), w.G1, BITS_700),),
+        allow("owner"), "ADMIN DATASTORE", label="owner admin bit"),
+    row("one.datastore.delete", lambda w: (w.full_datastore(),), ADMIN, "ADMIN DATASTORE",
+        label="not empty", allowed_code=ACTION),
+    # enable: DATASTORE:MANAGE; only system datastores are disabled.
+    row("one.datastore.enable",
+        lambda w: (w.new_datastore(w.uid("owner"), w.G1, BITS_640, system=True), False),
+        allow("owner"), "MANAGE DATASTORE", label="system"),
+    row("one.datastore.enable", lambda w: (1, True), allow("owner"), "MANAGE DATASTORE",
+        label="image", allowed_code=ACTION),
     row("one.datastorepool.info", lambda w: (), ALL),
 
     # ---- VM templates (§2.8, §4; the group admin's rule gives TEMPLATE/@G1
@@ -672,6 +792,102 @@ CASES = [
         {None: "USE TEMPLATE", "stranger": "CREATE VM"}, label="private"),
     row("one.template.instantiate", lambda w: (w.template["public"], "", True, VM_TEXT),
         ADMIN, "CREATE VM", label="public"),
+
+    # ---- images (§2.8, §4: IMAGE perms; the group admin's rule gives
+    # IMAGE/@G1 USE+MANAGE; only G1 and G3 may CREATE; locks §2.0, §5.3) ----
+    # allocate: IMAGE:CREATE first, then DATASTORE:USE (VDC rules: %0 for G1,
+    # %C for the tenant), then the datastore's type.
+    row("one.image.allocate", lambda w: (datablock(w), w.image_ds()), allow(*G1_MEMBERS),
+        {None: "CREATE IMAGE", "tenant": "USE DATASTORE"}, label="shared ds"),
+    row("one.image.allocate", lambda w: (datablock(w), w.image_ds("tenant")), allow("tenant"),
+        {None: "CREATE IMAGE", **{p: "USE DATASTORE" for p in G1_MEMBERS}}, label="tenant's ds"),
+    row("one.image.allocate", lambda w: (datablock(w), 0), allow("tenant"),
+        {None: "CREATE IMAGE", **{p: "USE DATASTORE" for p in G1_MEMBERS}},
+        label="system ds", allowed_code=ACTION),
+    row("one.image.info", lambda w: (w.image("owned"),), allow(*G1_MEMBERS), "USE IMAGE",
+        label="owned"),
+    row("one.image.info", lambda w: (w.image("owner's"),), allow("owner", "gadmin"), "USE IMAGE",
+        label="owner's"),
+    row("one.image.info", lambda w: (w.image("private"), False), allow("stranger"), "USE IMAGE",
+        label="private"),
+    row("one.image.info", lambda w: (w.image("tenants"),), allow("tenant"), "USE IMAGE",
+        label="tenants"),
+    row("one.image.info", lambda w: (w.image("public"),), ALL, label="public"),
+    # info is lock-exempt.
+    row("one.image.info", lambda w: (w.locked_image(),), allow(*G1_MEMBERS), "USE IMAGE",
+        label="locked"),
+    row("one.image.update", lambda w: (w.image("owned"), TMPL, 1), allow("owner", "gadmin"),
+        "MANAGE IMAGE", label="owned"),
+    row("one.image.update", lambda w: (w.image("tenants"), TMPL, 1), allow("tenant"),
+        "MANAGE IMAGE", label="tenants"),
+    # A lock refuses whoever asks, oneadmin included, before any right.
+    row("one.image.update", lambda w: (w.locked_image(), TMPL, 1), (), "IMAGE is locked.",
+        label="locked"),
+    row("one.image.rename", lambda w: (w.new_image(), w.name("img")), allow("owner", "gadmin"),
+        "MANAGE IMAGE"),
+    row("one.image.chmod", lambda w: (w.image("owned"), *BITS_640), allow("owner", "gadmin"),
+        "MANAGE IMAGE", label="same"),
+    row("one.image.chmod", lambda w: (w.new_image(), -1, -1, 1, -1, -1, -1, -1, -1, -1), ADMIN,
+        {None: "MANAGE IMAGE", "owner": "ADMIN IMAGE", "gadmin": "ADMIN IMAGE"},
+        label="admin bit"),
+    # chown: IMAGE:MANAGE + USER:MANAGE (new owner) + GROUP:USE (new group).
+    row("one.image.chown", lambda w: (w.image("owned"), w.uid("owner"), w.G1),
+        allow("owner", "gadmin"), "MANAGE IMAGE", label="same"),
+    row("one.image.chown", lambda w: (w.new_image(), w.uid("mate"), -1), allow("gadmin"),
+        {None: "MANAGE IMAGE", "owner": "MANAGE USER"}, label="to mate"),
+    row("one.image.chown", lambda w: (w.new_image(), -1, w.G2), ADMIN,
+        {None: "MANAGE IMAGE", "owner": "USE GROUP", "gadmin": "USE GROUP"}, label="to G2"),
+    row("one.image.delete", lambda w: (w.new_image(),), allow("owner", "gadmin"),
+        "MANAGE IMAGE", label="owned"),
+    row("one.image.delete", lambda w: (w.new_image(w.uid("stranger"), w.G2, BITS_600), True),
+        allow("stranger"), "MANAGE IMAGE", label="private"),
+    # Refused while a VM uses it, after authorization.
+    row("one.image.delete", lambda w: (w.used_image(),), allow("owner", "gadmin"),
+        "MANAGE IMAGE", label="used", allowed_code=ACTION),
+    row("one.image.enable", lambda w: (w.new_image(), False), allow("owner", "gadmin"),
+        "MANAGE IMAGE"),
+    row("one.image.persistent", lambda w: (w.new_image(), True), allow("owner", "gadmin"),
+        "MANAGE IMAGE"),
+    row("one.image.persistent", lambda w: (w.used_image(), True), allow("owner", "gadmin"),
+        "MANAGE IMAGE", label="used", allowed_code=ACTION),
+    row("one.image.chtype", lambda w: (w.new_image(), "CDROM"), allow("owner", "gadmin"),
+        "MANAGE IMAGE"),
+    # No image has snapshots: those allowed meet the missing snapshot.
+    *[row(f"one.image.{m}", lambda w: (w.image("owned"), 0), allow("owner", "gadmin"),
+          "MANAGE IMAGE", allowed_code=ACTION)
+      for m in ("snapshotdelete", "snapshotrevert", "snapshotflatten")],
+    # clone: IMAGE:CREATE, USE on the original, USE on the target datastore
+    # (-1: the original's), in that order, as oned.
+    row("one.image.clone", lambda w: (w.image("owned"), w.name("clone")), allow(*G1_MEMBERS),
+        {None: "CREATE IMAGE", "tenant": "USE IMAGE"}, label="owned"),
+    row("one.image.clone", lambda w: (w.image("public"), w.name("clone"), w.image_ds()),
+        allow(*G1_MEMBERS), {None: "CREATE IMAGE", "tenant": "USE DATASTORE"},
+        label="public"),
+    row("one.image.clone", lambda w: (w.image("tenants"), w.name("clone"), -1), allow("tenant"),
+        {None: "CREATE IMAGE", **{p: "USE IMAGE" for p in G1_MEMBERS}}, label="tenants"),
+    # The tenant's own image, in a datastore the tenant may not USE.
+    row("one.image.clone",
+        lambda w: (w.new_image(w.uid("tenant"), w.G3, BITS_600), w.name("clone")), ADMIN,
+        {None: "CREATE IMAGE", "tenant": "USE DATASTORE",
+         **{p: "USE IMAGE" for p in G1_MEMBERS}}, label="tenant's in shared ds"),
+    # A USE lock refuses the clone to all that may CREATE, oneadmin included.
+    row("one.image.clone", lambda w: (w.locked_image(), w.name("clone")), (),
+        {None: "CREATE IMAGE", **{p: "IMAGE is locked." for p in G1_MEMBERS | {"tenant"}},
+         "oneadmin": "IMAGE is locked."}, label="locked"),
+    # lock/unlock: MANAGE, lock-exempt; only the lock owner or an admin may
+    # lock again or unlock.
+    row("one.image.lock", lambda w: (w.new_image(), 2), allow("owner", "gadmin"),
+        "MANAGE IMAGE", label="free"),
+    row("one.image.lock", lambda w: (w.locked_image(), 3, False), allow("owner", "gadmin"),
+        "MANAGE IMAGE", label="owner's lock", allowed_code={"gadmin": ACTION}),
+    row("one.image.lock", lambda w: (w.locked_image(), 1, True), allow("owner", "gadmin"),
+        "MANAGE IMAGE", label="test", allowed_code=ACTION),
+    row("one.image.unlock", lambda w: (w.locked_image(),), allow("owner", "gadmin"),
+        "MANAGE IMAGE", label="owner's lock", allowed_code={"gadmin": ACTION}),
+    row("one.image.unlock", lambda w: (w.locked_image("oneadmin"),), allow("owner", "gadmin"),
+        "MANAGE IMAGE", label="oneadmin's lock",
+        allowed_code={"owner": ACTION, "gadmin": ACTION}),
+    row("one.imagepool.info", lambda w: (-2, -1, -1), ALL),
 
     # ---- VMs (§2.10: VM:MANAGE for the actions, VM:ADMIN for deploy, migrate,
     # recover, resched; the group admin's rule gives VM/@G1 USE+MANAGE) ----
@@ -837,7 +1053,9 @@ def test_every_method_is_covered():
         "cluster": "allocate delete info update rename addhost delhost adddatastore "
                    "deldatastore dedicate undedicate",
         "host": "allocate delete status update rename info",
-        "datastore": "info update rename chmod chown",
+        "datastore": "allocate delete enable info update rename chmod chown",
+        "image": "allocate clone delete enable persistent chtype snapshotdelete "
+                 "snapshotrevert snapshotflatten info update rename chmod chown lock unlock",
         "template": "allocate clone delete info update chmod chown rename lock unlock "
                     "instantiate",
         "vm": "allocate deploy action migrate recover info update rename chmod chown lock "
@@ -847,6 +1065,7 @@ def test_every_method_is_covered():
     want = {f"one.{f}.{m}" for f, ms in families.items() for m in ms.split()}
     want |= {f"one.{p}pool.info" for p in POOLS} | {"one.vmpool.infoextended"}
     want |= {"one.vmpool.accounting", "one.vmpool.showback", "one.vmpool.calculateshowback"}
+    want |= {"one.imagepool.info"}
     want |= {f"one.{o}{pool}.monitoring" for o in ("host", "vm") for pool in ("", "pool")}
     assert want - covered == set()
 
@@ -928,6 +1147,30 @@ def test_listing_agrees_with_info(world):
             for oid in names.values():
                 assert (s.call(f"one.{pool}.info", oid)[0] is True) == (oid in listed), \
                     (p, pool, oid)
+
+
+# Images by owner and group bits, and the group admin's IMAGE/@G1 USE.
+IMAGE_LISTINGS = _per_persona({"public"},
+                              oneadmin={"owned", "owner's", "private", "tenants", "public"},
+                              owner={"owned", "owner's", "public"},
+                              gadmin={"owned", "owner's", "public"},
+                              mate={"owned", "public"}, exadmin={"owned", "public"},
+                              stranger={"private", "public"}, tenant={"tenants", "public"})
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_image_listing_agrees_with_info(world, persona):
+    """imagepool.info (-2: everything visible) shows a persona the shared
+    images it may USE, and it can info exactly those."""
+    s = world.session(persona)
+    names = {n: world.image(n) for n in ("owned", "owner's", "private", "tenants", "public")}
+    root = xml(s.ok("one.imagepool.info", -2, -1, -1))
+    assert root.tag == "IMAGE_POOL"
+    listed = {int(e.findtext("ID")) for e in root.findall("IMAGE")}
+    by_id = {v: k for k, v in names.items()}
+    assert {by_id[i] for i in listed if i in by_id} == IMAGE_LISTINGS[persona]
+    for n, iid in names.items():
+        assert (s.call("one.image.info", iid)[0] is True) == (n in IMAGE_LISTINGS[persona]), n
 
 
 def test_host_monitoring_follows_the_host_listing(world):
