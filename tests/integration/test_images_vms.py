@@ -256,7 +256,7 @@ def test_a_disabled_image_is_not_cloned(admin, uniq, ds, raw_file):
 def test_chown_moves_the_image(oned, admin, uniq, ds, raw_file):
     people = users(oned, admin, uniq, "alice", "bob")
     (alice, a), (bob, b) = people["alice"], people["bob"]
-    iid = a.ok("one.image.allocate", f'NAME="disk"\nPATH="{raw_file}"', ds)
+    iid = a.ok("one.image.allocate", 'NAME="disk"\nTYPE=DATABLOCK\nSIZE=4', ds)
     wait_image(a, iid, READY)
     vid = a.ok("one.vm.allocate", f'{VM_TEXT}DISK=[IMAGE="disk"]')
     assert in_use(admin, iid) == (USED, 1, [vid])
@@ -277,7 +277,7 @@ def test_chown_moves_the_image(oned, admin, uniq, ds, raw_file):
     v2 = b.ok("one.vm.allocate", f'{VM_TEXT}DISK=[IMAGE="disk"]')
     assert in_use(admin, iid) == (USED, 2, sorted([vid, v2]))
     # Names stay unique per owner: alice's next "disk" cannot go to bob.
-    other = a.ok("one.image.allocate", f'NAME="disk"\nPATH="{raw_file}"', ds)
+    other = a.ok("one.image.allocate", 'NAME="disk"\nTYPE=DATABLOCK\nSIZE=4', ds)
     wait_image(a, other, READY)
     msg = why(admin, "one.image.chown", other, bob, -1, code=INTERNAL)
     assert f"user [{bob}] already owns image" in msg
