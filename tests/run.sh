@@ -88,7 +88,7 @@ declare -A fuzz_sources=(
     [domain]="drivers/libvirt/domain.c drivers/vmm.c drivers/datastore.c lib/template.c lib/buf.c lib/util.c"
     [expr]="scheduler/expr.c lib/buf.c lib/util.c"
     [qcow2]="drivers/fs/qcow2.c"
-    [image_format]="oned/image_format.c lib/util.c"
+    [image_format]="lib/image_format.c lib/util.c"
 )
 fuzz_ok=0; fuzz_bad=0
 for t in xmlrpc template acl domain expr qcow2 image_format; do

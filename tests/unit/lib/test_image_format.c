@@ -1,4 +1,4 @@
-/* test_image_format.c: raw or qcow2 from a file's head (oned/image_format.h):
+/* test_image_format.c: raw or qcow2 from a file's head (lib/image_format.h):
  * v2/v3 headers and their virtual size, refused headers, short files. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "oned/image_format.h"
+#include "lib/image_format.h"
 
 static void put_be32(unsigned char *p, uint32_t v)
 {
