@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "lib/image_format.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "oned/datastore.h"
 #include "oned/engine.h"
 #include "oned/fetch.h"
 #include "oned/image.h"
-#include "oned/image_format.h"
 #include "oned/model.h"
 #include "oned/quota_model.h"
 #include "oned/tenancy.h"

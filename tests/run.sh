@@ -88,11 +88,10 @@ declare -A fuzz_sources=(
     [acl]="acl/rule_text.c acl/rule.c acl/perm.c lib/buf.c lib/util.c"
     [domain]="drivers/libvirt/domain.c drivers/vmm.c drivers/datastore.c lib/template.c lib/buf.c lib/util.c"
     [expr]="scheduler/expr.c lib/buf.c lib/util.c"
-    [qcow2]="drivers/fs/qcow2.c"
-    [image_format]="oned/image_format.c lib/util.c"
+    [image_format]="lib/image_format.c lib/util.c"
 )
 fuzz_ok=0; fuzz_bad=0
-for t in xmlrpc template acl domain expr qcow2 image_format; do
+for t in xmlrpc template acl domain expr image_format; do
     bin="$ROOT/build/fuzz_$t"
     corpus="$RESULTS/corpus-$t"
     srcs=()

@@ -26,7 +26,7 @@
 #include "drivers/datastore.h"
 #include "drivers/driver.h"
 #include "drivers/fs/file.h"
-#include "drivers/fs/qcow2.h"
+#include "lib/image_format.h"
 #include "lib/util.h"
 
 #define MB (1024LL * 1024)
@@ -99,9 +99,9 @@ static long long fs_round_mb(unsigned long long bytes)
 static int fs_probe(int fd, const char *path, const char *want, char **format,
                     long long *size_mb, char **err)
 {
-    unsigned char hdr[NB_QCOW2_HEADER_LEN];
-    nb_qcow2_info q;
-    const char *why;
+    unsigned char head[NB_IMAGE_HEAD_LEN];
+    nb_image_fmt f;
+    char *why = NULL;
     struct stat st;
     ssize_t n = 0;
 
@@ -110,7 +110,7 @@ static int fs_probe(int fd, const char *path, const char *want, char **format,
         return -1;
     }
     if (fstat(fd, &st) < 0 ||
-        (S_ISREG(st.st_mode) && (n = pread(fd, hdr, sizeof(hdr), 0)) < 0)) {
+        (S_ISREG(st.st_mode) && (n = pread(fd, head, sizeof(head), 0)) < 0)) {
         *err = nb_asprintf("fs: cannot read %s: %s", path, strerror(errno));
         return -1;
     }
@@ -118,22 +118,19 @@ static int fs_probe(int fd, const char *path, const char *want, char **format,
         *err = nb_asprintf("fs: %s is not a regular file", path);
         return -1;
     }
-    if (want ? nb_streq(want, "raw") : !nb_qcow2_is(hdr, (size_t)n)) {
-        *format = nb_strdup("raw");
-        *size_mb = fs_round_mb((unsigned long long)st.st_size);
-        return 0;
-    }
-    if (nb_qcow2_parse(hdr, (size_t)n, &q, &why) < 0) {
+    /* Told raw, the bytes are the disk whatever they look like. */
+    if (want && nb_streq(want, "raw")) {
+        f = (nb_image_fmt){ "raw", 0, (long long)st.st_size };
+    } else if (nb_image_format(head, (size_t)n, (long long)st.st_size, &f, &why) < 0) {
         *err = nb_asprintf("fs: %s: %s", path, why);
+        free(why);
+        return -1;
+    } else if (want && !nb_streq(want, f.format)) {
+        *err = nb_asprintf("fs: %s: not a qcow2 file", path);
         return -1;
     }
-    if (q.has_backing) {
-        *err = nb_asprintf("fs: %s is a qcow2 overlay with a backing file; "
-                           "import a standalone image", path);
-        return -1;
-    }
-    *format = nb_strdup("qcow2");
-    *size_mb = fs_round_mb(q.virtual_size);
+    *format = nb_strdup(f.format);
+    *size_mb = fs_round_mb((unsigned long long)f.virtual_size);
     return 0;
 }
 

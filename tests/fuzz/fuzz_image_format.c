@@ -1,6 +1,6 @@
 /*
  * fuzz_image_format.c: libFuzzer target for the image format detector
- * (oned/image_format.c).
+ * (lib/image_format.c).
  *
  * The input is a file's head; its size is the input's length plus a
  * number taken from the first byte, so short heads of long files are
@@ -8,7 +8,7 @@
  * size >= 0), or fail with a message; raw is always the file's size.
  * Build and run:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. \
- *     tests/fuzz/fuzz_image_format.c oned/image_format.c lib/util.c -lcrypto -o fuzz_image_format
+ *     tests/fuzz/fuzz_image_format.c lib/image_format.c lib/util.c -lcrypto -o fuzz_image_format
  *   ./fuzz_image_format -max_total_time=60 tests/fuzz/corpus/image_format
  */
 #include <stdint.h>
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oned/image_format.h"
+#include "lib/image_format.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,8 +1,9 @@
 /*
  * image_format.h: what an image file is (raw or qcow2) and its virtual
- * size, from its first bytes.  The core tells the datastore driver the
- * format of what it imports (drivers/datastore.h: import), so a qcow2 file
- * is never taken for a raw disk or the other way round.
+ * size, from its first bytes: the one qcow2 header parser.  The core tells
+ * the datastore driver the format of what it imports (drivers/datastore.h:
+ * import), and the fs driver checks the files it copies with it, so a
+ * qcow2 file is never taken for a raw disk or the other way round.
  */
 #ifndef NB_IMAGE_FORMAT_H
 #define NB_IMAGE_FORMAT_H

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "lib/util.h"
-#include "oned/image_format.h"
+#include "lib/image_format.h"
 
 /* qcow2 header fields (big-endian), as QEMU's docs/interop/qcow2.txt lays
  * them out: magic, version, backing_file_offset, backing_file_size,

@@ -1,4 +1,4 @@
-/* test_image_format.c: raw or qcow2 from a file's head (oned/image_format.h):
+/* test_image_format.c: raw or qcow2 from a file's head (lib/image_format.h):
  * v2/v3 headers and their virtual size, refused headers, short files. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "oned/image_format.h"
+#include "lib/image_format.h"
 
 static void put_be32(unsigned char *p, uint32_t v)
 {
@@ -46,6 +46,10 @@ static void test_qcow2_versions(void **state)
     assert_string_equal(f.format, "qcow2");
     assert_int_equal(f.qcow2_version, 3);
     assert_int_equal(f.virtual_size, 10LL << 30);
+    /* Any byte count, not only whole clusters. */
+    qcow2_header(h, 3, (10ULL << 30) + 1);
+    assert_int_equal(nb_image_format(h, sizeof h, 196616, &f, &err), 0);
+    assert_int_equal(f.virtual_size, (10LL << 30) + 1);
 
     /* A v2 header is 72 bytes: a file that small is still a whole header. */
     qcow2_header(h, 2, 1048576);
@@ -53,6 +57,13 @@ static void test_qcow2_versions(void **state)
     assert_string_equal(f.format, "qcow2");
     assert_int_equal(f.qcow2_version, 2);
     assert_int_equal(f.virtual_size, 1048576);
+
+    /* QEMU's cluster sizes: 512 bytes to 2 MB, both ends included. */
+    put_be32(h + 20, 9);
+    assert_int_equal(nb_image_format(h, 72, 72, &f, &err), 0);
+    put_be32(h + 20, 21);
+    assert_int_equal(nb_image_format(h, 72, 72, &f, &err), 0);
+    assert_string_equal(f.format, "qcow2");
 }
 
 static void assert_refused(const unsigned char *h, size_t len, long long size, const char *why)
@@ -86,6 +97,10 @@ static void test_qcow2_refused(void **state)
     qcow2_header(h, 3, 1 << 20);
     put_be32(h + 20, 40);
     assert_refused(h, sizeof h, 4096, "cluster_bits 40");
+    put_be32(h + 20, 8);
+    assert_refused(h, sizeof h, 4096, "cluster_bits 8");
+    put_be32(h + 20, 22);
+    assert_refused(h, sizeof h, 4096, "cluster_bits 22");
     qcow2_header(h, 3, UINT64_MAX);
     assert_refused(h, sizeof h, 4096, "virtual size out of range");
 }
@@ -101,6 +116,12 @@ static void test_raw(void **state)
     assert_string_equal(f.format, "raw");
     assert_int_equal(f.qcow2_version, 0);
     assert_int_equal(f.virtual_size, 5000000);
+    /* A qcow2 header with one byte of the magic wrong is just bytes. */
+    qcow2_header(h, 3, 1 << 20);
+    h[0] = 'q';
+    assert_int_equal(nb_image_format(h, sizeof h, 4096, &f, &err), 0);
+    assert_string_equal(f.format, "raw");
+    assert_int_equal(f.virtual_size, 4096);
     /* Shorter than the magic, or empty. */
     assert_int_equal(nb_image_format((const unsigned char *)"QF", 2, 2, &f, &err), 0);
     assert_string_equal(f.format, "raw");
