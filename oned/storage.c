@@ -200,7 +200,7 @@ static nb_image_op nb_image_op_of(const nb_image *img)
     return *img->path ? NB_IOP_IMPORT : NB_IOP_MKIMAGE;
 }
 
-static char *nb_tmpl_dup(const nb_tmpl *t, const char *name)
+static char *nb_attr_dup(const nb_tmpl *t, const char *name)
 {
     const char *v = nb_tmpl_get(t, name);
     return v && *v ? nb_strdup(v) : NULL;
@@ -267,17 +267,17 @@ static int nb_image_snapshot(nb_model *m, int id, nb_image_input *in)
     in->ds_mad = nb_strdup(nb_datastore_cof(ds)->ds_mad);
     in->path = nb_strdup(img->path);
     in->source = nb_strdup(img->source);
-    in->format = nb_tmpl_dup(&o->tmpl, "FORMAT");
-    in->md5 = nb_tmpl_dup(&o->tmpl, "MD5");
-    in->sha256 = nb_tmpl_dup(&o->tmpl, "SHA256");
+    in->format = nb_attr_dup(&o->tmpl, "FORMAT");
+    in->md5 = nb_attr_dup(&o->tmpl, "MD5");
+    in->sha256 = nb_attr_dup(&o->tmpl, "SHA256");
     in->size_mb = img->size_mb;
     in->max_bytes = nb_import_limit(m, ds);
     nb_storage_path_dirs(ds, o->uid, o->gid, &in->restricted, &in->safe);
     if (in->op == NB_IOP_CLONE) {
-        if (!(orig = nb_pool_get(nb_model_cpool(m, &nb_image_kind), img->cloning_id)))
-            goto cleanup;
+        /* An original that went away leaves nothing to copy: NULL. */
+        orig = nb_pool_get(nb_model_cpool(m, &nb_image_kind), img->cloning_id);
         free(in->source);
-        in->source = nb_strdup(nb_image_cof(orig)->source);
+        in->source = orig ? nb_strdup(nb_image_cof(orig)->source) : NULL;
     }
     ret = 0;
  cleanup:
@@ -383,6 +383,10 @@ static int nb_image_drive(nb_engine *e, nb_model *m, int id, const nb_image_inpu
     case NB_IOP_MKIMAGE:
         return ops->mkimage(ctx, &ds, id, in->size_mb, in->format, out, err);
     case NB_IOP_CLONE:
+        if (!in->source) {
+            *err = nb_strdup("the image it was cloned from is gone");
+            return -1;
+        }
         return ops->clone(ctx, &ds, in->source, id, out, err);
     default:
         /* An image that never got stored has nothing to remove. */
