@@ -8,6 +8,7 @@
  *   nbds ds DRIVER DS_TEMPLATE_FILE clone SOURCE ID
  *   nbds ds DRIVER DS_TEMPLATE_FILE remove SOURCE
  *   nbds tm DRIVER DS_TEMPLATE_FILE prepare|release HOST_TEMPLATE_FILE VMID VMDIR VM_TEMPLATE_FILE
+ *   nbds domain VMID VMDIR VM_TEMPLATE_FILE [CONSOLE_LOG]
  *
  * The datastore is its template (ID, NAME, BASE_PATH and the driver's
  * attributes); the host's template gives ID, HOSTNAME and LIBVIRT_URI; the
@@ -15,12 +16,16 @@
  * a file with the driver's oned.conf section (DS_MAD_CONF/TM_MAD_CONF).
  * Results go to stdout as KEY=VALUE lines (SOURCE, FORMAT, SIZE; TOTAL_MB,
  * FREE_MB, USED_MB; DISK_SOURCE, DISK_FORMAT); a failure prints the
- * driver's message on stderr and exits 1; bad usage exits 2.
+ * driver's message on stderr and exits 1; bad usage exits 2.  `domain`
+ * prints the libvirt domain XML the kvm driver would deploy that VM with
+ * (TCG, serial console to CONSOLE_LOG), so that a test can boot a guest
+ * from the disks the transfer driver prepared.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "drivers/datastore.h"
+#include "drivers/libvirt/domain.h"
 #include "lib/util.h"
 #include "tests/tools/drvload.h"
 
@@ -30,7 +35,8 @@ static int usage(void)
             "usage: nbds ds DRIVER DS_TEMPLATE_FILE monitor | import ID PATH FORMAT |\n"
             "                 mkimage ID MB [FORMAT] | clone SOURCE ID | remove SOURCE\n"
             "       nbds tm DRIVER DS_TEMPLATE_FILE prepare|release HOST_TEMPLATE_FILE VMID "
-            "VMDIR VM_TEMPLATE_FILE\n");
+            "VMDIR VM_TEMPLATE_FILE\n"
+            "       nbds domain VMID VMDIR VM_TEMPLATE_FILE [CONSOLE_LOG]\n");
     return 2;
 }
 
@@ -158,6 +164,38 @@ cleanup:
     return rc;
 }
 
+static int run_domain(int argc, char **argv)
+{
+    nb_tmpl vt;
+    nb_drv_vm vm = { 0 };
+    nb_domain_opts opts = { .console_log = argc == 6 ? argv[5] : NULL };
+    nb_buf out;
+    char *err = NULL;
+    int rc = 1;
+
+    if (argc != 5 && argc != 6)
+        return usage();
+    nb_tmpl_init(&vt);
+    nb_buf_init(&out);
+    if (id_arg(argv[2], &vm.id) < 0) {
+        rc = 2;
+        goto cleanup;
+    }
+    vm.vm_dir = argv[3];
+    vm.tmpl = vm.user_tmpl = &vt;
+    if (drv_tmpl_file(argv[4], &vt, &err) < 0 || nb_domain_xml(&vm, &opts, &out, &err) < 0) {
+        fprintf(stderr, "nbds: %s\n", err);
+        goto cleanup;
+    }
+    fwrite(out.data, 1, out.len, stdout);
+    rc = 0;
+cleanup:
+    nb_buf_free(&out);
+    nb_tmpl_free(&vt);
+    free(err);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     enum nb_driver_class cls;
@@ -168,6 +206,8 @@ int main(int argc, char **argv)
     char *err = NULL;
     int rc = 1;
 
+    if (argc > 1 && nb_streq(argv[1], "domain"))
+        return run_domain(argc, argv);
     if (argc < 5)
         return usage();
     if (nb_streq(argv[1], "ds"))
