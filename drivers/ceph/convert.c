@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "drivers/ceph/rados.h"
+#include "lib/buf.h"
 #include "lib/util.h"
 
 extern char **environ;
@@ -65,30 +67,64 @@ cleanup:
     return rc;
 }
 
-int nb_ceph_qcow2_to_raw(const char *path, char **raw, char **err)
+int nb_ceph_qcow2_size(const unsigned char *hdr, size_t n, uint64_t *size)
 {
-    const char *dir = getenv("TMPDIR");
-    char *tmp = nb_asprintf("%s/nubes-rbd-XXXXXX", dir && *dir ? dir : "/var/tmp");
-    int fd = mkstemp(tmp), rc = -1;
+    /* magic "QFI\xfb", version, backing file offset and size, cluster
+     * bits, then the size: big-endian at byte 24 */
+    if (n < 32 || memcmp(hdr, "QFI\xfb", 4) != 0)
+        return -1;
+    *size = 0;
+    for (int i = 24; i < 32; i++)
+        *size = *size << 8 | hdr[i];
+    return 0;
+}
 
-    if (fd < 0) {
-        *err = nb_asprintf("cannot create a temporary file %s: %s", tmp, strerror(errno));
-        goto cleanup;
+/* ":key=value", the value escaped for QEMU's rbd: filename parser. */
+static void add_opt(nb_buf *b, const char *key, const char *value)
+{
+    nb_buf_addf(b, ":%s=", key);
+    for (const char *p = value; *p; p++) {
+        if (*p == ':' || *p == '\\')
+            nb_buf_addc(b, '\\');
+        nb_buf_addc(b, *p);
     }
-    close(fd);
+}
+
+char *nb_ceph_qemu_target(const nb_ceph_cfg *c, const char *source)
+{
+    nb_buf b;
+    char *mons = NULL;
+
+    nb_buf_init(&b);
+    nb_buf_adds(&b, "rbd:");
+    for (const char *p = source; *p; p++) {
+        if (*p == ':' || *p == '\\')
+            nb_buf_addc(&b, '\\');
+        nb_buf_addc(&b, *p);
+    }
+    add_opt(&b, "id", c->user);
+    if (c->conf)
+        add_opt(&b, "conf", c->conf);
+    else if (c->hosts)
+        add_opt(&b, "mon_host", mons = nb_ceph_mon_host(c->hosts));
+    if (c->key)
+        add_opt(&b, "keyring", c->key);
+    add_opt(&b, "client_mount_timeout", NB_CEPH_MOUNT_TIMEOUT);
+    add_opt(&b, "rados_osd_op_timeout", NB_CEPH_OP_TIMEOUT);
+    free(mons);
+    return nb_buf_steal(&b, NULL);
+}
+
+int nb_ceph_qcow2_into(const nb_ceph_cfg *c, const char *path, const char *source, char **err)
+{
     /* qemu-img knows no "--": a relative path starting with '-' gets "./". */
     char *src = nb_asprintf("%s%s", path[0] == '-' ? "./" : "", path);
-    char *argv[] = { "qemu-img", "convert", "-q", "-f", "qcow2", "-O", "raw", src, tmp, NULL };
-    int ran = run(argv, err);
+    char *target = nb_ceph_qemu_target(c, source);
+    char *argv[] = { "qemu-img", "convert", "-q", "-n", "--target-is-zero", "-f", "qcow2",
+                     "-O", "raw", src, target, NULL };
+    int rc = run(argv, err);
+
     free(src);
-    if (ran < 0) {
-        unlink(tmp);
-        goto cleanup;
-    }
-    *raw = tmp;
-    tmp = NULL;
-    rc = 0;
-cleanup:
-    free(tmp);
+    free(target);
     return rc;
 }

@@ -288,49 +288,65 @@ typedef struct ds_file {
     uint64_t size;              /* first: ds_create_sized reads it */
     int fd;
     const char *path;           /* as the core named it, for messages */
+    nb_ceph_cfg cfg;            /* the cluster, for qemu-img */
 } ds_file;
 
-static int ds_fill_file(const nb_drv_ds *ds, rbd_image_t img, const char *source, void *ctx,
-                        char **err)
+static int ds_fill_raw(const nb_drv_ds *ds, rbd_image_t img, const char *source, void *ctx,
+                       char **err)
 {
     ds_file *f = ctx;
     return ds_stream(ds, f->fd, f->size, img, f->path, source, err);
+}
+
+static int ds_fill_qcow2(const nb_drv_ds *ds, rbd_image_t img, const char *source, void *ctx,
+                         char **err)
+{
+    ds_file *f = ctx;
+    char *why = NULL;
+
+    (void)img;
+    if (nb_ceph_qcow2_into(&f->cfg, f->path, source, &why) < 0) {
+        *err = nb_ceph_error(ds, 0, "cannot convert %s into %s: %s", f->path, source, why);
+        free(why);
+        return -1;
+    }
+    return 0;
 }
 
 static int ds_import(void *drv, const nb_drv_ds *ds, int image_id, const char *path,
                      const char *format, nb_ds_image *out, char **err)
 {
     ds_file f = { .fd = -1, .path = path };
-    ds_maker m = { ds_create_sized, ds_fill_file, &f };
-    char *raw = NULL, *why = NULL;
+    ds_maker m = { ds_create_sized, ds_fill_raw, &f };
+    bool qcow2 = format && nb_strcaseeq(format, "qcow2");
+    unsigned char hdr[32];
     struct stat st;
     int rc = -1;
 
     (void)drv;
-    if (format && nb_strcaseeq(format, "qcow2")) {
-        if (nb_ceph_qcow2_to_raw(path, &raw, &why) < 0) {
-            *err = nb_ceph_error(ds, 0, "cannot convert %s to raw: %s", path, why);
-            goto cleanup;
-        }
-    } else if (format && !nb_strcaseeq(format, "raw")) {
+    if (format && !qcow2 && !nb_strcaseeq(format, "raw")) {
         *err = nb_ceph_error(ds, 0, "cannot import %s: format %s is neither raw nor qcow2",
                              path, format);
         goto cleanup;
     }
-    if ((f.fd = open(raw ? raw : path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(f.fd, &st) < 0) {
+    if ((f.fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(f.fd, &st) < 0) {
         *err = nb_ceph_error(ds, -errno, "cannot read %s", path);
         goto cleanup;
     }
     f.size = (uint64_t)st.st_size;
+    if (qcow2) {
+        if (pread(f.fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
+            nb_ceph_qcow2_size(hdr, sizeof(hdr), &f.size) < 0) {
+            *err = nb_ceph_error(ds, 0, "cannot import %s: it is not a qcow2 image", path);
+            goto cleanup;
+        }
+        nb_ceph_cfg_of(ds->tmpl, &f.cfg);
+        m.fill = ds_fill_qcow2;
+    }
     rc = ds_make(ds, image_id, &m, out, err);
 cleanup:
     if (f.fd >= 0)
         close(f.fd);
-    if (raw) {
-        unlink(raw);
-        free(raw);
-    }
-    free(why);
     return rc;
 }
 
