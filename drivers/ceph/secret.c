@@ -75,6 +75,7 @@ int nb_ceph_secret_ensure(const nb_tmpl *lvconf, const nb_drv_host *h, const cha
     unsigned char *key = NULL, *have = NULL;
     size_t klen = 0, hlen = 0;
     char *why = NULL, *xml = NULL;
+    bool defined = false;
     int rc = -1;
 
     if (!is_uuid(uuid) || !is_ceph_id(user)) {
@@ -87,8 +88,12 @@ int nb_ceph_secret_ensure(const nb_tmpl *lvconf, const nb_drv_host *h, const cha
         *err = nb_asprintf("cannot reach host %s for the Ceph secret %s: %s", h->name, uuid, why);
         goto cleanup;
     }
+    /* A private secret's value cannot be read back: one that exists is
+     * kept unless libvirt says it has no value (this code sets the value
+     * right after defining, and undefines again if that fails). */
     if ((sec = virSecretLookupByUUIDString(conn, uuid)) &&
-        (have = virSecretGetValue(sec, &hlen, 0))) {
+        ((have = virSecretGetValue(sec, &hlen, 0)) ||
+         virGetLastErrorCode() == VIR_ERR_INVALID_SECRET)) {
         rc = 0;
         goto cleanup;
     }
@@ -110,12 +115,18 @@ int nb_ceph_secret_ensure(const nb_tmpl *lvconf, const nb_drv_host *h, const cha
         xml = nb_asprintf("<secret ephemeral='no' private='yes'><uuid>%s</uuid>"
                           "<usage type='ceph'><name>client.%s secret</name></usage></secret>",
                           uuid, user);
-        sec = virSecretDefineXML(conn, xml, 0);
+        if (!(sec = virSecretDefineXML(conn, xml, 0))) {
+            *err = nb_asprintf("cannot define the Ceph secret %s on host %s: %s", uuid,
+                               h->name, virGetLastErrorMessage());
+            goto cleanup;
+        }
+        defined = true;
     }
-    if (!sec || virSecretSetValue(sec, key, klen, 0) < 0) {
-        *err = nb_asprintf("cannot %s the Ceph secret %s on host %s: %s",
-                           sec ? "set the value of" : "define", uuid, h->name,
-                           virGetLastErrorMessage());
+    if (virSecretSetValue(sec, key, klen, 0) < 0) {
+        *err = nb_asprintf("cannot set the value of the Ceph secret %s on host %s: %s", uuid,
+                           h->name, virGetLastErrorMessage());
+        if (defined)
+            virSecretUndefine(sec);
         goto cleanup;
     }
     rc = 0;

@@ -354,12 +354,13 @@ def test_prepare_defines_the_cephx_secret_on_the_host(tmp_path, ceph, lvd):
     assert "private='yes'" in x
     got = lvd.virsh("secret-get-value", secret)
     assert got.returncode == 1 and "private" in got.stderr, got.stderr
-    s.tm("prepare", 8, disk, host).ok()             # kept as it is
+    # kept as it is: a datastore without a keyring can use it now
+    nokey = Store(tmp_path, ceph, 111, CEPH_USER="libvirt", CEPH_KEY=None)
+    nokey.tm("prepare", 8, {**disk, "CLONE": "NO"}, host).ok()
     assert lvd.virsh("secret-list").stdout.count(secret) == 1
 
     # a host without the secret, and nothing to make it from
     other = str(uuid.uuid4())
-    nokey = Store(tmp_path, ceph, 111, CEPH_KEY=None)
     r = nokey.tm("prepare", 9, {**disk, "CLONE": "NO", "CEPH_SECRET": other}, host)
     assert r.rc == 1 and f"host lv1 has no Ceph secret {other}" in r.err and "CEPH_KEY" in r.err
     # a keyring without that user's key
