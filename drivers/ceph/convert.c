@@ -1,4 +1,4 @@
-#define _GNU_SOURCE     /* pipe2 */
+#define _GNU_SOURCE     /* pipe2, posix_spawn_file_actions_addclosefrom_np */
 #include "drivers/ceph/convert.h"
 
 #include <errno.h>
@@ -34,6 +34,7 @@ static int run(char *const argv[], char **err)
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);     /* none of oned's sockets */
     int e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(pipefd[1]);

@@ -305,6 +305,14 @@ def test_ceph_host_alone_reaches_the_cluster(tmp_path, ceph):
     s = Store(tmp_path, ceph, 106, CEPH_CONF=None, CEPH_HOST=f"{ceph.mon_host} 127.0.0.1:1")
     s.ds("mkimage", 22, 4).ok()
     s.ds("remove", "one/one-22").ok()
+    # qemu-img is given the same monitors and keyring
+    raw = raw_file(tmp_path / "h.raw", {0: b"via CEPH_HOST" * 100, (1 << 20) - 3: b"end"})
+    qcow = tmp_path / "h.qcow2"
+    subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "qcow2", str(raw), str(qcow)],
+                   check=True)
+    assert s.ds("import", 24, qcow, "qcow2").ok()["SIZE"] == "1"
+    assert exported(ceph, "one/one-24", tmp_path) == raw.read_bytes()
+    s.ds("remove", "one/one-24").ok()
 
 
 def test_monitor_without_a_mgr_says_why(store):
