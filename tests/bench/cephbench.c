@@ -5,11 +5,15 @@
  *   cephbench DS_TEMPLATE_FILE IMAGE_FILE [N]
  *
  * imports IMAGE_FILE (raw) through DS_MAD "ceph" as image 1, prepares N
- * disks of it (VMs 1..N: copy-on-write clones of its snapshot), releases
- * them, removes the image, and prints the time of each phase: total, and
- * the median, fastest and slowest call.  Exits 1 if any call fails.
+ * disks of it (VMs 1..N: copy-on-write clones of its snapshot) and
+ * releases them, first one after another, then over 4 threads as oned's
+ * workers run transfers, removes the image, and prints the time of each
+ * phase: total, and the median, fastest and slowest call.  Exits 1 if any
+ * call fails.
  * tests/bench/ceph_clones.py runs it against a private cluster.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,22 +24,73 @@
 
 #define IMAGE_ID 1
 
+typedef int (*tm_op)(void *drv, const nb_drv_host *h, const nb_drv_vm *vm,
+                     const nb_tattr *disk, const nb_drv_ds *ds, char **err);
+
+/* One phase: op on the disk of VMs 1..n, spread over threads that each
+ * take the next VM; every call timed. */
 typedef struct phase {
     const char *name;
+    tm_op op;
+    void *drv;
+    const nb_drv_host *h;
+    const nb_tmpl *vt;
+    const nb_drv_ds *ds;
     double *ms;
     size_t n;
-    uint64_t t0;
+    atomic_size_t next;
+    pthread_mutex_t mu;
+    char *err;                  /* the first failure */
 } phase;
 
-static void report(phase *p, uint64_t total_ns)
+static void *phase_worker(void *arg)
 {
-    double lo = p->ms[0], hi = p->ms[0];
+    phase *p = arg;
+    for (size_t i; (i = atomic_fetch_add(&p->next, 1)) < p->n;) {
+        nb_drv_vm vm = { .id = (int)i + 1, .tmpl = p->vt, .user_tmpl = p->vt,
+                         .vm_dir = "/nonexistent" };
+        char *err = NULL;
+        uint64_t t0 = nb_mono_ns();
+        if (p->op(p->drv, p->h, &vm, &p->vt->attrs[0], p->ds, &err) < 0) {
+            pthread_mutex_lock(&p->mu);
+            if (!p->err)
+                p->err = err, err = NULL;
+            pthread_mutex_unlock(&p->mu);
+            free(err);
+            atomic_store(&p->next, p->n);       /* the others stop too */
+            break;
+        }
+        p->ms[i] = (nb_mono_ns() - t0) / 1e6;
+    }
+    return NULL;
+}
+
+/* Run phase p over nthreads; -1 with *err at a failure. */
+static int run_phase(phase *p, size_t nthreads, char **err)
+{
+    pthread_t tid[16];
+    uint64_t start = nb_mono_ns();
+    double lo, hi;
+
+    atomic_store(&p->next, 0);
+    for (size_t t = 0; t < nthreads; t++)
+        pthread_create(&tid[t], NULL, phase_worker, p);
+    for (size_t t = 0; t < nthreads; t++)
+        pthread_join(tid[t], NULL);
+    if (p->err) {
+        *err = p->err;
+        p->err = NULL;
+        return -1;
+    }
+    lo = hi = p->ms[0];
     for (size_t i = 1; i < p->n; i++) {
         lo = p->ms[i] < lo ? p->ms[i] : lo;
         hi = p->ms[i] > hi ? p->ms[i] : hi;
     }
-    printf("   %-8s %3zu in %6.2f s: median %6.1f ms each (fastest %.1f, slowest %.1f)\n",
-           p->name, p->n, total_ns / 1e9, bench_median(p->ms, p->n), lo, hi);
+    printf("   %-8s %3zu in %5.2f s, %zu thread%s: median %5.1f ms each (fastest %.1f, "
+           "slowest %.1f)\n", p->name, p->n, (nb_mono_ns() - start) / 1e9, nthreads,
+           nthreads == 1 ? " " : "s", bench_median(p->ms, p->n), lo, hi);
+    return 0;
 }
 
 /* The VM's template: its one DISK, as the core makes it from the image. */
@@ -47,24 +102,6 @@ static void vm_disk(nb_tmpl *t, const char *source)
                          { "SOURCE", (char *)source }, { "TYPE", "RBD" } };
     nb_tmpl_init(t);
     nb_tmpl_add_vector(t, "DISK", pairs, sizeof(pairs) / sizeof(*pairs));
-}
-
-/* N transfers of op on VMs 1..N, each timed; -1 at the first failure. */
-static int run_phase(phase *p, int (*op)(void *, const nb_drv_host *, const nb_drv_vm *,
-                                         const nb_tattr *, const nb_drv_ds *, char **),
-                     void *drv, const nb_drv_host *h, const nb_tmpl *vt, const nb_drv_ds *ds,
-                     char **err)
-{
-    uint64_t start = nb_mono_ns();
-    for (size_t i = 0; i < p->n; i++) {
-        nb_drv_vm vm = { .id = (int)i + 1, .tmpl = vt, .user_tmpl = vt, .vm_dir = "/nonexistent" };
-        uint64_t t0 = nb_mono_ns();
-        if (op(drv, h, &vm, &vt->attrs[0], ds, err) < 0)
-            return -1;
-        p->ms[i] = (nb_mono_ns() - t0) / 1e6;
-    }
-    report(p, nb_mono_ns() - start);
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -88,7 +125,8 @@ int main(int argc, char **argv)
     nb_tmpl_init(&ht);
     nb_tmpl_init(&vt);
     double *ms = nb_calloc((size_t)n, sizeof(*ms));
-    phase prep = { "prepare", ms, (size_t)n, 0 }, rel = { "release", ms, (size_t)n, 0 };
+    phase p = { .h = &h, .ds = &ds, .vt = &vt, .ms = ms, .n = (size_t)n,
+                .mu = PTHREAD_MUTEX_INITIALIZER };
     if (drv_tmpl_file(argv[1], &dst, &err) < 0)
         goto cleanup;
     drv_ds_of(&dst, &ds);
@@ -101,9 +139,18 @@ int main(int argc, char **argv)
     printf("   import   %s (%lld MB, raw) in %.0f ms\n", img.source, img.size_mb,
            (nb_mono_ns() - t0) / 1e6);
     vm_disk(&vt, img.source);
-    if (run_phase(&prep, tmo->prepare, tmd, &h, &vt, &ds, &err) < 0 ||
-        run_phase(&rel, tmo->release, tmd, &h, &vt, &ds, &err) < 0)
-        goto cleanup;
+    p.drv = tmd;
+    /* one after another, then as 4 of oned's workers would */
+    for (size_t threads = 1; threads <= 4; threads += 3) {
+        p.name = "prepare";
+        p.op = tmo->prepare;
+        if (run_phase(&p, threads, &err) < 0)
+            goto cleanup;
+        p.name = "release";
+        p.op = tmo->release;
+        if (run_phase(&p, threads, &err) < 0)
+            goto cleanup;
+    }
     t0 = nb_mono_ns();
     if (dso->remove(dsd, &ds, img.source, &err) < 0)
         goto cleanup;
