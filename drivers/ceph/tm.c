@@ -68,16 +68,24 @@ static size_t tm_disk_index(const nb_drv_vm *vm, const nb_tattr *disk)
     return 0;
 }
 
-/* The clone's RBD name and I/O context; -1 with *err. */
+/* The clone's RBD name and I/O context; -1 with *err.  A DISK the core
+ * did not resolve from an image (no IMAGE_ID, not TYPE = RBD) has no
+ * clone name of its own: removing "its clone" would remove the image. */
 static int tm_target(const nb_drv_vm *vm, const nb_tattr *disk, const nb_drv_ds *ds,
                      rados_ioctx_t *io, char **clone, char **err)
 {
     char *where = nb_drv_disk_source(vm, disk, tm_disk_index(vm, disk));
+    const char *source = nb_tattr_get(disk, "SOURCE");
     int rc = -1;
 
     *clone = NULL;
-    if (!where) {
+    if (!where || !source) {
         *err = nb_ceph_error(ds, 0, "VM %d: the DISK has no SOURCE", vm->id);
+        goto cleanup;
+    }
+    if (nb_streq(where, source) || where[0] == '/') {
+        *err = nb_ceph_error(ds, 0, "VM %d: DISK %s is not an RBD image's disk (IMAGE_ID and "
+                             "TYPE = RBD are needed for a clone)", vm->id, source);
         goto cleanup;
     }
     rc = nb_ceph_open_source(ds, where, io, clone, err);

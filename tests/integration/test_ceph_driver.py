@@ -261,6 +261,19 @@ def test_persistent_disk_is_the_image_itself(store, ceph, tmp_path):
     store.ds("remove", "one/one-21").ok()
 
 
+def test_a_disk_not_resolved_from_an_image_is_refused(store, ceph):
+    """Without IMAGE_ID (or TYPE = RBD) a DISK names no clone of its own:
+    the image itself must never be taken for one."""
+    store.ds("mkimage", 25, 4).ok()
+    for drop in ("IMAGE_ID", "TYPE"):
+        disk = {k: v for k, v in clone_disk("one/one-25", 25).items() if k != drop}
+        for op in ("prepare", "release"):
+            r = store.tm(op, 7, disk)
+            assert r.rc == 1 and "is not an RBD image's disk" in r.err, (drop, op, r.err)
+    assert [s["name"] for s in snapshots(ceph, "one/one-25")] == ["snap"]
+    store.ds("remove", "one/one-25").ok()
+
+
 def test_prepare_of_an_image_without_snapshot_fails(store, ceph):
     ceph.rbd("create", "--size", "4", "one/foreign", check=True)
     r = store.tm("prepare", 6, clone_disk("one/foreign", 30))
