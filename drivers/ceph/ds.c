@@ -1,10 +1,11 @@
 /*
  * ds.c: DS_MAD "ceph".  Images are RBD images "POOL_NAME/one-<image id>"
- * (format 2, layering only, so that every client can clone them), each
- * with a protected snapshot NB_CEPH_SNAP taken once its content is final,
- * which VM disks are cloned from (tm.c).  Everything goes through librbd
- * on oned's machine; the cluster and identity come from the datastore's
- * template (cfg.h, rados.h).
+ * (format 2, layering only, so that every client, the kernel's rbd
+ * included, can map and clone them), each with a protected snapshot
+ * NB_CEPH_SNAP taken once its content is final, which VM disks are cloned
+ * from (tm.c).  Everything goes through librbd on oned's machine, but for
+ * the content of qcow2 imports, which qemu-img writes (convert.h); the
+ * cluster and identity come from the datastore's template (cfg.h, rados.h).
  */
 #include <errno.h>
 #include <fcntl.h>
