@@ -10,7 +10,8 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
   libjson-c-dev libvirt-dev librados-dev librbd-dev uuid-dev"
 TEST_PKGS="libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev valgrind
   ruby ruby-xmlrpc golang-go golang-github-kolo-xmlrpc-dev
-  libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils e2fsprogs util-linux"
+  libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils e2fsprogs util-linux
+  ceph-mon ceph-osd ceph-common qemu-block-extra"
 
 want="$BUILD_PKGS"
 [ "${1:-build}" = test ] && want="$want $TEST_PKGS"

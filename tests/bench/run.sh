@@ -12,6 +12,7 @@
 #                  database (default 100000 VMs on 10000 hosts; 0 skips it)
 #   ONED, RPCBENCH, ACLBENCH override BUILD_DIR/oned/oned and BUILD_DIR/tests/bench/{rpc,acl}bench
 #   PLACEBENCH     overrides BUILD_DIR/tests/bench/placebench
+#   CEPHBENCH      overrides BUILD_DIR/tests/bench/cephbench (ceph_clones.py)
 #   BENCH_SCHED    the scheduler runs, "VMS:HOSTS ..." (default "1000:100 10000:2500")
 #   BENCH_MON_INTERVAL, BENCH_MON_CYCLES  see monbench.py (the monitoring history)
 # make runs this with $(SHELL), which may be a POSIX sh such as dash.
@@ -311,6 +312,9 @@ python3 "$(dirname "$0")/libvirt_start.py" "$BUILD" || failures=$((failures + 1)
 echo
 echo "-- fs datastore: VM disks as qcow2 overlays, TM qcow2 (shared) and ssh (upload once per host)"
 python3 "$(dirname "$0")/fsbench.py" "$BUILD" || failures=$((failures + 1))
+echo "-- Ceph: 100 VM disks cloned from one image through TM_MAD ceph, then removed (private cluster)"
+echo "                      (librbd's rbd_clone alone on this machine: 17-33 ms per clone on memstore)"
+python3 "$(dirname "$0")/ceph_clones.py" "$BUILD" || failures=$((failures + 1))
 # The monitoring history, on a daemon of its own (a short interval); this
 # one stops first so that its cycles do not run beside it.
 echo

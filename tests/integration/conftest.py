@@ -6,12 +6,14 @@
                 configuration); all of them are stopped after the test
     admin       the module daemon's oneadmin Session
     uniq        uniq("alice") -> "alice7": names unique within the run
+    ceph        a private single-node Ceph for the whole run (ceph_env.Ceph)
 """
 
 import itertools
 
 import pytest
 
+import ceph_env
 from harness import Oned
 
 # PBKDF2 at 1000 rounds instead of 100000: allocate/passwd cost microseconds.
@@ -62,3 +64,11 @@ _counter = itertools.count(1)
 @pytest.fixture(scope="session")
 def uniq():
     return lambda prefix: f"{prefix}{next(_counter)}"
+
+
+@pytest.fixture(scope="session")
+def ceph():
+    ceph_env.require()
+    c = ceph_env.Ceph()
+    yield c
+    c.stop()
