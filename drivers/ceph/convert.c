@@ -68,18 +68,6 @@ cleanup:
     return rc;
 }
 
-int nb_ceph_qcow2_size(const unsigned char *hdr, size_t n, uint64_t *size)
-{
-    /* magic "QFI\xfb", version, backing file offset and size, cluster
-     * bits, then the size: big-endian at byte 24 */
-    if (n < 32 || memcmp(hdr, "QFI\xfb", 4) != 0)
-        return -1;
-    *size = 0;
-    for (int i = 24; i < 32; i++)
-        *size = *size << 8 | hdr[i];
-    return 0;
-}
-
 /* ":key=value", the value escaped for QEMU's rbd: filename parser. */
 static void add_opt(nb_buf *b, const char *key, const char *value)
 {

@@ -1,7 +1,7 @@
 /*
  * convert.h: qcow2 images become raw RBD images (QEMU reads RBD disks as
  * raw).  The driver creates the RBD image itself (its format, features and
- * clean-up), sized from the qcow2 header, and `qemu-img convert` writes
+ * clean-up), sized from the qcow2 header (lib/image_format.h), and `qemu-img convert` writes
  * the guest-visible content straight into it through QEMU's rbd block
  * driver, skipping zeros.  Measured against converting into a temporary
  * raw file first and streaming that: twice as fast (0.25 s against 0.5-1.4 s
@@ -13,10 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "drivers/ceph/cfg.h"
-
-/* The virtual size in *size of the qcow2 image whose first n bytes are
- * hdr (at least 32 needed); -1 if it is not a qcow2 header. */
-int nb_ceph_qcow2_size(const unsigned char *hdr, size_t n, uint64_t *size);
 
 /* QEMU's name of RBD image source ("pool/image") for cluster c:
  * "rbd:pool/image:id=USER[:conf=..][:keyring=..][:mon_host=..]:<timeouts>",

@@ -19,6 +19,7 @@
 #include "drivers/ceph/rados.h"
 #include "drivers/datastore.h"
 #include "drivers/driver.h"
+#include "lib/image_format.h"
 #include "lib/util.h"
 
 #define CHUNK (4u << 20)        /* = the default RBD object size */
@@ -320,7 +321,7 @@ static int ds_import(void *drv, const nb_drv_ds *ds, int image_id, const char *p
     ds_file f = { .fd = -1, .path = path };
     ds_maker m = { ds_create_sized, ds_fill_raw, &f };
     bool qcow2 = format && nb_strcaseeq(format, "qcow2");
-    unsigned char hdr[32];
+    nb_image_fmt fmt;
     struct stat st;
     int rc = -1;
 
@@ -336,11 +337,14 @@ static int ds_import(void *drv, const nb_drv_ds *ds, int image_id, const char *p
     }
     f.size = (uint64_t)st.st_size;
     if (qcow2) {
-        if (pread(f.fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
-            nb_ceph_qcow2_size(hdr, sizeof(hdr), &f.size) < 0) {
-            *err = nb_ceph_error(ds, 0, "cannot import %s: it is not a qcow2 image", path);
+        char *why = NULL;
+        if (nb_image_format_file(path, &fmt, &why) < 0 || !nb_streq(fmt.format, "qcow2")) {
+            *err = nb_ceph_error(ds, 0, "cannot import %s: %s", path,
+                                 why ? why : "it is not a qcow2 image");
+            free(why);
             goto cleanup;
         }
+        f.size = (uint64_t)fmt.virtual_size;
         nb_ceph_cfg_of(ds->tmpl, &f.cfg);
         m.fill = ds_fill_qcow2;
     }

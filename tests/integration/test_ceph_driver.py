@@ -165,10 +165,18 @@ def test_bad_imports_leave_nothing(store, ceph, tmp_path):
     notqcow = raw_file(tmp_path / "not.qcow2", {0: b"x" * 1000})
     r = store.ds("import", 12, notqcow, "qcow2")
     assert r.rc == 1 and "not.qcow2: it is not a qcow2 image" in r.err, r.err
-    # a qcow2 header with nothing valid behind it: qemu-img says why
-    broken = raw_file(tmp_path / "broken.qcow2",
-                      {0: b"QFI\xfb\0\0\0\3" + bytes(16) + (1 << 20).to_bytes(8, "big"),
-                       32: b"\xff" * 200})
+    # a header the parser refuses, then a sound header of an image
+    # qemu-img cannot read (an encrypted image, no key): qemu-img says why
+    bad = raw_file(tmp_path / "bad.qcow2",
+                   {0: b"QFI\xfb\0\0\0\3" + bytes(16) + (1 << 20).to_bytes(8, "big"),
+                    32: b"\xff" * 200})
+    r = store.ds("import", 12, bad, "qcow2")
+    assert r.rc == 1 and "bad qcow2 header" in r.err, r.err
+    broken = tmp_path / "broken.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(broken), "8M"], check=True)
+    with open(broken, "r+b") as f:
+        f.seek(32)                      # crypt_method: AES
+        f.write((1).to_bytes(4, "big"))
     r = store.ds("import", 12, broken, "qcow2")
     assert r.rc == 1 and "cannot convert" in r.err and "qemu-img failed: " in r.err, r.err
     r = store.ds("import", 12, notqcow, "vmdk")
