@@ -69,6 +69,11 @@ typedef struct nb_ds_ops {
     /* Remove image `source`; removing one already gone succeeds.  Fails,
      * removing nothing, while copy-on-write children of it exist. */
     int (*remove)(void *drv, const nb_drv_ds *ds, const char *source, char **err);
+    /* Make every copy-on-write child of image `source` (the disks of VMs
+     * cloned from it) independent of it, so that it can be removed while
+     * they live on.  NULL: the driver cannot (one.image.delete with force
+     * is then refused while VMs use the image). */
+    int (*flatten)(void *drv, const nb_drv_ds *ds, const char *source, char **err);
 } nb_ds_ops;
 
 /*

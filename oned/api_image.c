@@ -9,12 +9,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "lib/util.h"
+#include "drivers/datastore.h"
 #include "oned/api.h"
 #include "oned/datastore.h"
+#include "oned/engine.h"
 #include "oned/fetch.h"
 #include "oned/image.h"
 #include "oned/quota_model.h"
 #include "oned/storage.h"
+#include "oned/vm.h"
 
 #define K (&nb_image_kind)
 #define NB_MB (1024LL * 1024)
@@ -263,15 +266,49 @@ static int nb_image_clone(nb_call *c)
     return 0;
 }
 
-/* delete(id, force?): never while VMs use it or copies are made from it. */
+/* May force delete image cur while VMs use it?  Their disks must be
+ * copy-on-write clones that exist already, which the datastore driver can
+ * make independent of the image (flatten).  0, or -1 with the error. */
+static int nb_image_delete_used(nb_call *c, const nb_image *cur)
+{
+    const nb_object *ds = nb_txn_get(c->txn, &nb_datastore_kind, cur->ds_id);
+    const nb_ds_ops *ops = NULL;
+    void *ctx;
+
+    if (cur->persistent)
+        return nb_fail(c, NB_E_ACTION, cur->o.oid, "Cannot delete image %d: it is persistent "
+                       "and VM %d uses it in place.", cur->o.oid, cur->nvms ? cur->vms[0] : -1);
+    if (ds && c->model->engine)
+        ops = nb_engine_driver(c->model->engine, NB_DRIVER_DS, nb_datastore_cof(ds)->ds_mad,
+                               &ctx);
+    if (!ops || !ops->flatten)
+        return nb_fail(c, NB_E_ACTION, cur->o.oid, "Cannot delete image %d: the VMs using it "
+                       "depend on it and its datastore driver cannot make their disks "
+                       "independent; terminate them first.", cur->o.oid);
+    for (size_t i = 0; i < cur->nvms; i++) {
+        const nb_object *vo = nb_txn_get(c->txn, &nb_vm_kind, cur->vms[i]);
+        int state = vo ? nb_vm_cof(vo)->phase.state : NB_VM_DONE;
+        if (state == NB_VM_PENDING || state == NB_VM_HOLD)
+            return nb_fail(c, NB_E_ACTION, cur->o.oid, "Cannot delete image %d: VM %d has "
+                           "not started, its disk is still to be made from the image.",
+                           cur->o.oid, cur->vms[i]);
+    }
+    return 0;
+}
+
+/* delete(id, force?): never while copies are made from it, nor while VMs
+ * use it, unless forced: their disks are then flattened first. */
 static int nb_image_delete(nb_call *c)
 {
     const nb_image *cur = nb_image_cof(c->obj);
     nb_image *img;
 
-    if (cur->running_vms > 0)
+    if (cur->running_vms > 0 && !nb_arg_bool(c, 1, false))
         return nb_fail(c, NB_E_ACTION, c->obj->oid, "Cannot delete image %d: it is used by %d "
-                       "VM%s.", c->obj->oid, cur->running_vms, cur->running_vms == 1 ? "" : "s");
+                       "VM%s (force flattens their disks first where the datastore can).",
+                       c->obj->oid, cur->running_vms, cur->running_vms == 1 ? "" : "s");
+    if (cur->running_vms > 0 && nb_image_delete_used(c, cur) < 0)
+        return -1;
     if (cur->cloning_ops > 0)
         return nb_fail(c, NB_E_ACTION, c->obj->oid, "Cannot delete image %d: it is being "
                        "cloned.", c->obj->oid);

@@ -174,6 +174,7 @@ typedef struct nb_image_input {
     char *restricted, *safe;    /* import: where a local PATH may not / may be */
     long long size_mb;
     long long max_bytes;        /* import: 0 = no limit */
+    bool flatten;               /* remove: VMs still use it (a forced delete) */
 } nb_image_input;
 
 static void nb_image_input_free(nb_image_input *in)
@@ -272,6 +273,7 @@ static int nb_image_snapshot(nb_model *m, int id, nb_image_input *in)
     in->sha256 = nb_attr_dup(&o->tmpl, "SHA256");
     in->size_mb = img->size_mb;
     in->max_bytes = nb_import_limit(m, ds);
+    in->flatten = img->running_vms > 0;
     nb_storage_path_dirs(ds, o->uid, o->gid, &in->restricted, &in->safe);
     if (in->op == NB_IOP_CLONE) {
         /* An original that went away leaves nothing to copy: NULL. */
@@ -372,7 +374,8 @@ static int nb_image_drive(nb_engine *e, nb_model *m, int id, const nb_image_inpu
     }
     if (!(in->op == NB_IOP_IMPORT ? ops->import != NULL :
           in->op == NB_IOP_MKIMAGE ? ops->mkimage != NULL :
-          in->op == NB_IOP_CLONE ? ops->clone != NULL : ops->remove != NULL)) {
+          in->op == NB_IOP_CLONE ? ops->clone != NULL :
+          ops->remove != NULL && (!in->flatten || ops->flatten != NULL))) {
         *err = nb_asprintf("The %s datastore driver does not support this operation",
                            in->ds_mad);
         return -1;
@@ -389,8 +392,13 @@ static int nb_image_drive(nb_engine *e, nb_model *m, int id, const nb_image_inpu
         }
         return ops->clone(ctx, &ds, in->source, id, out, err);
     default:
-        /* An image that never got stored has nothing to remove. */
-        return *in->source ? ops->remove(ctx, &ds, in->source, err) : 0;
+        /* An image that never got stored has nothing to remove; one whose
+         * VMs live on lets their disks go first. */
+        if (!*in->source)
+            return 0;
+        if (in->flatten && ops->flatten(ctx, &ds, in->source, err) < 0)
+            return -1;
+        return ops->remove(ctx, &ds, in->source, err);
     }
 }
 

@@ -428,6 +428,75 @@ cleanup:
     return rc;
 }
 
+/* Copy the parent's data into every clone of every snapshot of source:
+ * the clones (running VMs' disks) lose their parent, which can then go. */
+static int ds_flatten(void *drv, const nb_drv_ds *ds, const char *source, char **err)
+{
+    rados_ioctx_t io = NULL;
+    rados_t cl;
+    rbd_image_t img = NULL;
+    rbd_snap_info_t *snaps = NULL;
+    char *name = NULL;
+    int max = 0, n = 0, rc = -1;
+
+    (void)drv;
+    if (nb_ceph_open_source(ds, source, &io, &name, err) < 0 ||
+        nb_ceph_cluster(ds, &cl, err) < 0)
+        goto cleanup;
+    if ((rc = rbd_open(io, name, &img, NULL)) < 0) {
+        *err = nb_ceph_error(ds, rc, "cannot open %s", source);
+        goto cleanup;
+    }
+    while ((n = rbd_snap_list(img, snaps, &max)) == -ERANGE)
+        snaps = nb_realloc(snaps, (size_t)max * sizeof(*snaps));
+    rc = n < 0 ? n : 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        rbd_linked_image_spec_t *kids = NULL;
+        size_t nk = 0;
+
+        if ((rc = rbd_snap_set(img, snaps[i].name)) == 0)
+            while ((rc = rbd_list_children3(img, kids, &nk)) == -ERANGE)
+                kids = nb_realloc(kids, nk * sizeof(*kids));
+        for (size_t k = 0; rc >= 0 && k < nk; k++) {
+            rados_ioctx_t kio = NULL;
+            rbd_image_t kid = NULL;
+
+            rc = rados_ioctx_create(cl, kids[k].pool_name, &kio);
+            if (rc == 0)
+                rc = rbd_open(kio, kids[k].image_name, &kid, NULL);
+            if (rc == 0)
+                rc = rbd_flatten(kid);
+            if (rc < 0)
+                *err = nb_ceph_error(ds, rc, "cannot flatten %s/%s", kids[k].pool_name,
+                                     kids[k].image_name);
+            if (kid)
+                rbd_close(kid);
+            if (kio)
+                rados_ioctx_destroy(kio);
+        }
+        if (rc < 0 && !*err)
+            *err = nb_ceph_error(ds, rc, "cannot list the clones of %s@%s", source,
+                                 snaps[i].name);
+        rbd_linked_image_spec_list_cleanup(kids, nk);
+        free(kids);
+        rc = rc < 0 ? -1 : 0;
+    }
+    if (n < 0)
+        *err = nb_ceph_error(ds, n, "cannot list the snapshots of %s", source);
+cleanup:
+    if (snaps) {
+        if (n > 0)
+            rbd_snap_list_end(snaps);
+        free(snaps);
+    }
+    if (img)
+        rbd_close(img);
+    if (io)
+        rados_ioctx_destroy(io);
+    free(name);
+    return rc < 0 ? -1 : 0;
+}
+
 static int ds_monitor(void *drv, const nb_drv_ds *ds, nb_ds_capacity *out, char **err)
 {
     nb_ceph_cfg c;
@@ -470,6 +539,7 @@ static const nb_ds_ops ceph_ds_ops = {
     .mkimage = ds_mkimage,
     .clone = ds_clone,
     .remove = ds_remove,
+    .flatten = ds_flatten,
 };
 
 static const nb_driver ceph_ds_driver = {

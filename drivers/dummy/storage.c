@@ -192,6 +192,12 @@ static int dummy_remove(void *drv, const nb_drv_ds *ds, const char *source, char
     return 0;
 }
 
+static int dummy_flatten(void *drv, const nb_drv_ds *ds, const char *source, char **err)
+{
+    (void)drv, (void)source;
+    return dummy_fails(ds->tmpl, "flatten", err) ? -1 : 0;
+}
+
 static const nb_ds_ops dummy_ds_ops = {
     .init = dummy_init,
     .fini = dummy_fini,
@@ -200,6 +206,7 @@ static const nb_ds_ops dummy_ds_ops = {
     .mkimage = dummy_mkimage,
     .clone = dummy_clone,
     .remove = dummy_remove,
+    .flatten = dummy_flatten,
 };
 
 static const nb_driver dummy_ds_driver = {

@@ -287,3 +287,36 @@ def test_users_need_datastore_use_and_own_their_images(oned, admin, uniq, ds, ra
     bob.fail("one.vm.allocate", VM_TEXT + f"DISK=[IMAGE_ID={iid}]", code=AUTHORIZATION)
     pool = xml(alice.ok("one.imagepool.info", -3, -1, -1))
     assert [int(e.findtext("ID")) for e in pool.findall("IMAGE")] == [iid]
+
+
+def test_forced_delete_flattens_the_disks_of_running_vms(admin, uniq, ds, raw_file):
+    iid = admin.ok("one.image.allocate", f'NAME="{uniq("f")}"\nPATH="{raw_file}"', ds)
+    wait_image(admin, iid, READY)
+    hid = admin.ok("one.host.allocate", uniq("h"), "dummy", "dummy", -1)
+    vm = admin.ok("one.vm.allocate", VM_TEXT + f"DISK=[IMAGE_ID={iid}]")
+    # A VM whose disk is not made yet still needs the image.
+    assert "VM %d has not started" % vm in why(admin, "one.image.delete", iid, True, code=ACTION)
+    admin.ok("one.vm.deploy", vm, hid)
+    wait_vm(admin, vm, (3, 3))
+    assert "force flattens" in why(admin, "one.image.delete", iid, False, code=ACTION)
+    admin.ok("one.image.delete", iid, True)
+    wait_gone(admin, iid)
+    assert iid not in ids(xml(admin.ok("one.datastore.info", ds)), "IMAGES")
+    # The VM lives on; done, it has no image to give back.
+    assert vm_phase(admin, vm) == (3, 3)
+    admin.ok("one.vm.action", "terminate-hard", vm)
+    wait_vm(admin, vm, (6, 0))
+
+
+def test_forced_delete_is_refused_where_it_cannot_work(admin, uniq, raw_file):
+    pers_ds = new_ds(admin, uniq)
+    iid = admin.ok("one.image.allocate",
+                   f'NAME="{uniq("p")}"\nPATH="{raw_file}"\nPERSISTENT=YES', pers_ds)
+    wait_image(admin, iid, READY)
+    vm = admin.ok("one.vm.allocate", VM_TEXT + f"DISK=[IMAGE_ID={iid}]")
+    assert f"persistent and VM {vm} uses it in place" in why(admin, "one.image.delete", iid,
+                                                             True, code=ACTION)
+    admin.ok("one.vm.action", "terminate-hard", vm)
+    wait_vm(admin, vm, (6, 0))
+    admin.ok("one.image.delete", iid)
+    wait_gone(admin, iid)

@@ -17,9 +17,12 @@ import test_libvirt as tl
 from conftest import FAST
 from harness import ACTION, Oned, ids, xml
 from libvirt_env import wait_until
-from test_storage_fs import sha256, vm_text, wait_image, web  # noqa: F401 (fixture)
+from test_storage_fs import vm_text, wait_image, web  # noqa: F401 (fixture)
 
 READY, USED = 1, 2
+# One libvirt secret per cephx user on a host (libvirt refuses a second
+# secret for the same usage), so the datastores of one cluster share it.
+SECRET = str(uuid.uuid4())
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +50,7 @@ def rbd_names(ceph):
 
 def test_vms_boot_from_ceph_clones_of_an_imported_image(one, lvd, ceph, guest, web):
     a = one.admin
-    secret = str(uuid.uuid4())
+    secret = SECRET
     h = tl.add_host(a, "ceph-host", lvd.uri)
     ds = a.ok("one.datastore.allocate",
               f'NAME="ceph"\nDS_MAD="ceph"\nTM_MAD="ceph"\nDISK_TYPE="RBD"\n'
@@ -92,3 +95,36 @@ def test_vms_boot_from_ceph_clones_of_an_imported_image(one, lvd, ceph, guest, w
                what=f"image {iid} deleted")
     assert f"one-{iid}" not in rbd_names(ceph)
     a.ok("one.datastore.delete", ds)
+
+
+def test_forced_delete_flattens_the_clone_of_a_running_guest(one, lvd, ceph, guest, web):
+    """An image with live clones can go: forced, oned flattens the VMs'
+    clones first (they keep running, now independent), then removes it."""
+    a = one.admin
+    secret = SECRET
+    h = tl.add_host(a, "ceph-host2", lvd.uri)
+    ds = a.ok("one.datastore.allocate",
+              f'NAME="ceph2"\nDS_MAD="ceph"\nTM_MAD="ceph"\nDISK_TYPE="RBD"\n'
+              f'POOL_NAME="{ceph.pool}"\nCEPH_HOST="{ceph.mon_host}"\nCEPH_USER="admin"\n'
+              f'CEPH_CONF="{ceph.conf}"\nCEPH_KEY="{ceph.keyring}"\nCEPH_SECRET="{secret}"', -1)
+    iid = a.ok("one.image.allocate", f'NAME="tiny2"\nPATH="{web}/base.qcow2"', ds)
+    source = wait_image(a, iid, READY).findtext("SOURCE")
+    vm = a.ok("one.vm.allocate", vm_text(guest, iid, "flat"))
+    a.ok("one.vm.deploy", vm, h, False, -1, "")
+    tl.wait_phase(a, vm, tl.RUNNING)
+    log = tl.console(one, a, vm)
+    tl.wait_boot(log, 1)
+    clone = f"{ceph.pool}/one-{iid}-{vm}-0"
+    assert "parent:" in ceph.rbd("info", clone, check=True).stdout
+
+    a.ok("one.image.delete", iid, True)
+    wait_until(lambda: not a.call("one.image.info", iid)[0], timeout=120,
+               what=f"image {iid} deleted")
+    assert f"one-{iid}" not in rbd_names(ceph)
+    assert "parent:" not in ceph.rbd("info", clone, check=True).stdout
+    hb = tl.last_heartbeat(log)
+    wait_until(lambda: tl.last_heartbeat(log) >= hb + 2, timeout=30,
+               what="heartbeats after the image went")
+    a.ok("one.vm.action", "terminate-hard", vm)
+    tl.wait_phase(a, vm, tl.DONE)
+    assert f"one-{iid}-{vm}-0" not in rbd_names(ceph)
