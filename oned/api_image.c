@@ -20,7 +20,6 @@
 #include "oned/vm.h"
 
 #define K (&nb_image_kind)
-#define NB_MB (1024LL * 1024)
 
 /* Attributes that are the image's own fields, not TEMPLATE's. */
 static const char *const nb_image_fields[] = {
@@ -70,8 +69,8 @@ static int nb_image_quota(nb_call *c, int uid, int gid, int ds_id, long long siz
     return 0;
 }
 
-/* A new image of the caller in ds, registered in its datastore: the
- * fields set, LOCKED, its work queued.  Replies with its id. */
+/* A new image of the caller in ds, LOCKED (its data still to be made),
+ * registered in its datastore; nb_image_insert publishes it. */
 static nb_image *nb_image_new(nb_call *c, const char *name, const nb_object *ds)
 {
     int gid = c->subj.gid;
@@ -100,6 +99,7 @@ static nb_image *nb_image_new(nb_call *c, const char *name, const nb_object *ds)
     return img;
 }
 
+/* In the pool, its work queued once the call commits; replies its id. */
 static void nb_image_insert(nb_call *c, nb_image *img)
 {
     nb_txn_insert(c->txn, &img->o);

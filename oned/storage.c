@@ -31,7 +31,6 @@ static int nb_ds_key(int id)
     return INT_MIN / 2 + id;
 }
 
-#define NB_MB (1024LL * 1024)
 
 /* ---- copies for drivers -------------------------------------------------- */
 

@@ -19,6 +19,8 @@
 
 typedef struct nb_engine nb_engine;
 
+#define NB_MB (1024LL * 1024)
+
 /* Storage workers: imports are long, so a few run at once. */
 #define NB_STORAGE_THREADS 4
 
