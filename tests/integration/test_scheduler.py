@@ -329,8 +329,13 @@ def test_ds_requirements_choose_and_explain(make_oned):
     a = d.admin
     hosts = [new_host(a, f"d{i}") for i in range(2)]
     a.ok("one.datastore.update", 0, 'TIER="fast"\nTIER="local"', 1)
+    # Datastore 0's DS_MAD (fs) reports the capacity of its directory.
+    deadline = time.monotonic() + 15
+    while int(xml(a.ok("one.datastore.info", 0)).findtext("TOTAL_MB")) <= 0:
+        assert time.monotonic() < deadline, "datastore 0 is never monitored"
+        time.sleep(0.05)
     # The datastore's TEMPLATE, its own fields and "CLUSTERS/ID".
-    for req in ('TIER @> local', 'ID = 0 & TOTAL_MB = 0', '\\"CLUSTERS/ID\\" @> 0',
+    for req in ('TIER @> local', 'ID = 0 & TOTAL_MB > 0', '\\"CLUSTERS/ID\\" @> 0',
                 'NAME = \\"sys*\\"'):
         [vid] = instantiate(a, text=VM_TEXT + f'SCHED_DS_REQUIREMENTS="{req}"\n')
         doc = wait_phase(a, vid, RUNNING)
@@ -358,14 +363,17 @@ def test_ds_expressions_that_do_not_compile(make_oned):
 def test_ds_rank_and_room_with_an_unmonitored_datastore(make_oned):
     # A rank over the one candidate still places; a VM with 100 GB of
     # volatile disks and MEMORY_SYSTEM_DS_SCALE is not refused for space by
-    # a datastore that reports no TOTAL_MB.
+    # a datastore that reports no TOTAL_MB (no DS_MAD monitors it).
     d = sched_oned(make_oned, DS_POLICY=0, MEMORY_SYSTEM_DS_SCALE=2)
     a = d.admin
     h = new_host(a, "u0")
+    ds = a.ok("one.datastore.allocate", 'NAME="unmon"\nTYPE="SYSTEM_DS"\nTM_MAD="dummy"', -1)
+    a.ok("one.datastore.enable", 0, False)
     text = VM_TEXT + 'SCHED_DS_RANK="-USED_MB"\nDISK=[TYPE="fs",SIZE="102400"]\n'
     [vid] = instantiate(a, text=text)
     doc = wait_phase(a, vid, RUNNING)
-    assert (host_of(doc), ds_of(doc)) == (h, 0)
+    assert (host_of(doc), ds_of(doc)) == (h, ds)
+    assert xml(a.ok("one.datastore.info", ds)).findtext("TOTAL_MB") == "0"
 
 
 def test_cluster_without_system_datastore(make_oned):
