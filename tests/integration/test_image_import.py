@@ -37,11 +37,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             for i in range(0, len(BODY), 64 * 1024):
                 self.wfile.write(BODY[i:i + 64 * 1024])
                 time.sleep(0.05)
-        elif self.path in ("/disk.raw", "/big.raw"):
+        elif self.path == "/disk.raw":
             self.send_response(200)
             self.send_header("Content-Length", str(len(BODY)))
             self.end_headers()
             self.wfile.write(BODY)
+        elif self.path == "/big.raw":
+            # 9 MB without a length: the limit (8 MB) stops it mid-stream.
+            self.send_response(200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            for _ in range(9):
+                self.wfile.write(b"\0" * MB)
+            self.close_connection = True
         elif self.path == "/truncated.raw":
             self.send_response(200)
             self.send_header("Content-Length", str(len(BODY)))
@@ -142,14 +150,18 @@ def test_bad_imports_end_in_error_without_leftovers(world, web, path, extra, rea
     a.ok("one.image.delete", iid)
 
 
-def test_an_import_over_the_limit_fails(world, web, tmp_path):
+@pytest.mark.parametrize("where", ["url", "file"])
+def test_an_import_over_the_limit_fails(world, web, tmp_path, where):
     d, ds = world
     a = d.admin
     big = tmp_path / "big.raw"
     with open(big, "wb") as f:
         f.truncate(9 * MB)
-    iid = a.ok("one.image.allocate", f'NAME="toobig"\nPATH="{big}"', ds)
+    path = f"{web}/big.raw" if where == "url" else big
+    before = used_mb(a, ds)
+    iid = a.ok("one.image.allocate", f'NAME="toobig-{where}"\nPATH="{path}"', ds)
     doc = settle(a, iid)
     assert int(doc.findtext("STATE")) == ERROR
-    assert "larger than" in doc.findtext("TEMPLATE/ERROR")
+    assert "larger than" in doc.findtext("TEMPLATE/ERROR"), doc.findtext("TEMPLATE/ERROR")
     assert staging_empty(d)
+    assert used_mb(a, ds) == before
