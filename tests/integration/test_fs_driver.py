@@ -1,13 +1,12 @@
 """DS_MAD "fs" with TM_MAD "qcow2" and "ssh" against private libvirtds.
 
-The drivers run in tests/integration/drivers/fsprobe (one DS or TM
-operation per call, the command line of the generic nbds tool that will
-replace it).  Two private libvirtds play two hosts; each has its own
-directory of VM directories ("system datastore"), as hosts that share
-nothing would.  The tiny TCG guest boots from a qcow2 overlay the TM made,
-its domain rendered by nb_domain_xml from a DISK that names the image
-(IMAGE_ID, SOURCE, CLONE=YES, DISK_ID), and writes into its disk at boot:
-the image in the datastore must stay byte-identical.
+The drivers run in tests/tools/nbds (one DS or TM operation per call,
+tm-many for several VMs at once).  Two private libvirtds play two hosts;
+each has its own directory of VM directories ("system datastore"), as hosts
+that share nothing would.  The tiny TCG guest boots from a qcow2 overlay
+the TM made, its domain rendered by nb_domain_xml (nbds domain) from a DISK
+that names the image (IMAGE_ID, SOURCE, CLONE=YES, DISK_ID), and writes
+into its disk at boot: the image in the datastore must stay byte-identical.
 """
 
 import hashlib
@@ -22,13 +21,13 @@ import libvirt_env
 from harness import BUILD
 from libvirt_env import wait_until
 
-PROBE = BUILD / "tests" / "integration" / "drivers" / "fsprobe"
+NBDS = BUILD / "tests" / "tools" / "nbds"
 BOOT_TIMEOUT = 90       # TCG on 2 busy cores
 
 
 @pytest.fixture(scope="module", autouse=True)
-def probe():
-    subprocess.run(["make", "-s", "-C", str(BUILD), "tests/integration/drivers/fsprobe"],
+def built():
+    subprocess.run(["make", "-s", "-C", str(BUILD), "tests/tools/nbds"],
                    check=True, capture_output=True, timeout=600)
 
 
@@ -46,7 +45,7 @@ def hosts(tmp_path_factory, guest):
             d = libvirt_env.Libvirtd()
             daemons.append(d)
             tmpl = tmp_path_factory.mktemp(f"host{i}") / "host"
-            tmpl.write_text(f'ID = {i}\nNAME = "host{i}"\nLIBVIRT_URI = "{d.uri}"\n')
+            tmpl.write_text(f'ID = {i}\nHOSTNAME = "host{i}"\nLIBVIRT_URI = "{d.uri}"\n')
             out.append({"tmpl": tmpl, "lvd": d, "vms": tmp_path_factory.mktemp(f"sys{i}")})
         yield out
     finally:
@@ -63,10 +62,10 @@ def ds(tmp_path_factory):
 
 
 def run(*args, ok=True):
-    p = subprocess.run([str(PROBE), *map(str, args)], capture_output=True, text=True, timeout=300)
+    p = subprocess.run([str(NBDS), *map(str, args)], capture_output=True, text=True, timeout=300)
     assert "Sanitizer" not in p.stderr, p.stderr        # the ASan build's reports
     if ok:
-        assert p.returncode == 0, f"fsprobe {' '.join(map(str, args))}: {p.stderr}"
+        assert p.returncode == 0, f"nbds {' '.join(map(str, args))}: {p.stderr}"
         return dict(line.split("=", 1) for line in p.stdout.splitlines())
     assert p.returncode == 1, p.stdout
     return p.stderr.strip()
@@ -125,7 +124,7 @@ def test_guest_boots_from_an_overlay_and_the_image_stays_intact(tmp_path, guest,
     before = sha256(image["SOURCE"])
     disk = disk_file(tmp_path, image, vm, "YES")
 
-    where = Path(tm("prepare", driver, ds, host, vm, disk)["DISK"])
+    where = Path(tm("prepare", driver, ds, host, vm, disk)["DISK_SOURCE"])
     assert where == host["vms"] / str(vm) / "disk.0"
     info = qemu_info(where)
     assert info["format"] == "qcow2"
@@ -142,15 +141,15 @@ def test_guest_boots_from_an_overlay_and_the_image_stays_intact(tmp_path, guest,
     tmpl.write_text(f'NAME = "fs-{vm}"\nCPU = 1\nMEMORY = 128\n'
                     f'OS = [ KERNEL = "{guest["kernel"]}", INITRD = "{guest["initrd"]}", '
                     f'KERNEL_CMD = "console=ttyS0 lvmode=root" ]\n' + disk.read_text())
-    dom = subprocess.run([str(PROBE), "domxml", str(vm), str(host["vms"] / str(vm)), str(tmpl)],
-                         capture_output=True, text=True, check=True).stdout
+    log = host["vms"] / str(vm) / "console.log"
+    dom = subprocess.run([str(NBDS), "domain", str(vm), str(host["vms"] / str(vm)), str(tmpl),
+                          str(log)], capture_output=True, text=True, check=True).stdout
     assert f"<source file='{where}'/>" in dom and "type='qcow2'" in dom
     domfile = tmp_path / "dom.xml"
     domfile.write_text(dom)
     lvd = host["lvd"]
     p = lvd.virsh("create", str(domfile))
     assert p.returncode == 0, p.stderr
-    log = host["vms"] / str(vm) / "console.log"
     try:
         wait_until(lambda: "ROOT-HB" in log.read_text(errors="replace") if log.exists() else False,
                    timeout=BOOT_TIMEOUT, what=f"the guest's heartbeat in {log}")
@@ -159,7 +158,7 @@ def test_guest_boots_from_an_overlay_and_the_image_stays_intact(tmp_path, guest,
         lvd.virsh("destroy", f"one-{vm}")
 
     assert sha256(image["SOURCE"]) == before       # the guest wrote into the overlay only
-    assert tm("release", driver, ds, host, vm, disk)["DISK"] == str(where)
+    assert tm("release", driver, ds, host, vm, disk) == {}    # prints nothing
     assert not where.exists()
     assert sha256(image["SOURCE"]) == before
     assert pools(host) == []
@@ -169,7 +168,7 @@ def test_prepare_keeps_an_existing_overlay_and_release_is_idempotent(tmp_path, h
     host, vm = hosts[0], 12
     image = import_image(ds, raw_image(tmp_path, "r.raw"), "raw", vm)
     disk = disk_file(tmp_path, image, vm, "YES", disk_id=3)
-    where = Path(tm("prepare", "qcow2", ds, host, vm, disk)["DISK"])
+    where = Path(tm("prepare", "qcow2", ds, host, vm, disk)["DISK_SOURCE"])
     assert where.name == "disk.3"
     assert qemu_info(where)["backing-filename-format"] == "raw"
     first = where.stat()
@@ -185,7 +184,7 @@ def test_qcow2_persistent_image_is_used_in_place(tmp_path, hosts, ds):
     host, vm = hosts[0], 13
     image = import_image(ds, raw_image(tmp_path, "p.raw"), "raw", vm)
     disk = disk_file(tmp_path, image, vm, "NO")
-    assert tm("prepare", "qcow2", ds, host, vm, disk)["DISK"] == image["SOURCE"]
+    assert tm("prepare", "qcow2", ds, host, vm, disk)["DISK_SOURCE"] == image["SOURCE"]
     assert not (host["vms"] / str(vm)).exists()     # nothing made on the host
     tm("release", "qcow2", ds, host, vm, disk)
     assert Path(image["SOURCE"]).exists()
@@ -203,7 +202,7 @@ def test_ssh_uploads_an_image_once_per_host(tmp_path, hosts, ds):
     image = import_image(ds, raw_image(tmp_path, "c.raw", mb=8), "raw", 20)
     disk = disk_file(tmp_path, image, 20, "YES")
     h1, h2 = hosts
-    overlays = [Path(tm("prepare", "ssh", ds, h1, vm, disk)["DISK"]) for vm in (20, 21)]
+    overlays = [Path(tm("prepare", "ssh", ds, h1, vm, disk)["DISK_SOURCE"]) for vm in (20, 21)]
     names = cache_files(h1, 20)
     assert len(names) == 2 and names[1] == names[0] + ".ok"
     cached = h1["vms"] / ".cache" / names[0]
@@ -216,7 +215,7 @@ def test_ssh_uploads_an_image_once_per_host(tmp_path, hosts, ds):
     again = cached.stat()
     assert (again.st_ino, again.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
 
-    other = Path(tm("prepare", "ssh", ds, h2, 23, disk)["DISK"])     # another host: its own
+    other = Path(tm("prepare", "ssh", ds, h2, 23, disk)["DISK_SOURCE"])     # another host: its own
     assert cache_files(h2, 20) == names
     assert qemu_info(other)["backing-filename"] == str(h2["vms"] / ".cache" / names[0])
 
@@ -236,10 +235,11 @@ def test_concurrent_vms_on_one_host_share_one_upload(tmp_path, hosts, ds, driver
     disk = disk_file(tmp_path, image, first, "YES")
     args = [str(a) for a in (ds["tmpl"], host["tmpl"], first, host["vms"], disk)]
 
-    out = subprocess.run([str(PROBE), "tm-many", "8", driver, args[0], "prepare", *args[1:]],
+    out = subprocess.run([str(NBDS), "tm-many", "8", driver, args[0], "prepare", *args[1:]],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    disks = [Path(line.split("=", 1)[1]) for line in out.stdout.splitlines()]
+    disks = [Path(line.split("=", 1)[1]) for line in out.stdout.splitlines()
+             if line.startswith("DISK_SOURCE=")]
     assert disks == [host["vms"] / str(first + i) / "disk.0" for i in range(8)]
     backing = {qemu_info(d)["backing-filename"] for d in disks}
     if driver == "qcow2":
@@ -250,7 +250,7 @@ def test_concurrent_vms_on_one_host_share_one_upload(tmp_path, hosts, ds, driver
         assert backing == {str(host["vms"] / ".cache" / names[0])}
     assert pools(host) == []
 
-    out = subprocess.run([str(PROBE), "tm-many", "8", driver, args[0], "release", *args[1:]],
+    out = subprocess.run([str(NBDS), "tm-many", "8", driver, args[0], "release", *args[1:]],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert not any(d.exists() for d in disks)
@@ -279,10 +279,10 @@ def test_ssh_changed_image_gets_a_fresh_copy(tmp_path, hosts, ds):
     host = hosts[0]
     image = import_image(ds, raw_image(tmp_path, "v.raw"), "raw", 40)
     disk = disk_file(tmp_path, image, 40, "YES")
-    o1 = Path(tm("prepare", "ssh", ds, host, 40, disk)["DISK"])
+    o1 = Path(tm("prepare", "ssh", ds, host, 40, disk)["DISK_SOURCE"])
     with open(image["SOURCE"], "r+b") as f:          # saved back by a persistent use
         f.write(b"new bytes")
-    o2 = Path(tm("prepare", "ssh", ds, host, 41, disk)["DISK"])
+    o2 = Path(tm("prepare", "ssh", ds, host, 41, disk)["DISK_SOURCE"])
     b1, b2 = qemu_info(o1)["backing-filename"], qemu_info(o2)["backing-filename"]
     assert b1 != b2
     assert sha256(b2) == sha256(image["SOURCE"]) != sha256(b1)
@@ -294,7 +294,7 @@ def test_ssh_persistent_copy_is_saved_back(tmp_path, hosts, ds):
     host, vm = hosts[1], 50
     image = import_image(ds, raw_image(tmp_path, "pers.raw"), "raw", vm)
     disk = disk_file(tmp_path, image, vm, "NO")
-    where = Path(tm("prepare", "ssh", ds, host, vm, disk)["DISK"])
+    where = Path(tm("prepare", "ssh", ds, host, vm, disk)["DISK_SOURCE"])
     assert where == host["vms"] / str(vm) / "disk.0"
     assert sha256(where) == sha256(image["SOURCE"])
     with open(where, "r+b") as f:                    # the VM writes its disk
@@ -317,14 +317,14 @@ def test_the_disks_shared_decides_over_the_drivers(tmp_path, hosts, ds):
     # "qcow2" on a datastore with SHARED = NO: a copy, as "ssh" makes it.
     unshared = {c: disk_file(tmp_path, image, 70, c, shared="NO") for c in ("NO", "YES")}
     shared = {c: disk_file(tmp_path, image, 70, c, shared="YES") for c in ("NO", "YES")}
-    copy = Path(tm("prepare", "qcow2", ds, host, 70, unshared["NO"])["DISK"])
+    copy = Path(tm("prepare", "qcow2", ds, host, 70, unshared["NO"])["DISK_SOURCE"])
     assert copy == host["vms"] / "70" / "disk.0" and sha256(copy) == before
-    over = Path(tm("prepare", "qcow2", ds, host, 71, unshared["YES"])["DISK"])
+    over = Path(tm("prepare", "qcow2", ds, host, 71, unshared["YES"])["DISK_SOURCE"])
     assert Path(qemu_info(over)["backing-filename"]).parent == host["vms"] / ".cache"
     # "ssh" on a datastore with SHARED = YES: the image in place, overlays on SOURCE.
-    assert tm("prepare", "ssh", ds, host, 72, shared["NO"])["DISK"] == image["SOURCE"]
+    assert tm("prepare", "ssh", ds, host, 72, shared["NO"])["DISK_SOURCE"] == image["SOURCE"]
     tm("release", "ssh", ds, host, 72, shared["NO"])
-    over = Path(tm("prepare", "ssh", ds, host, 73, shared["YES"])["DISK"])
+    over = Path(tm("prepare", "ssh", ds, host, 73, shared["YES"])["DISK_SOURCE"])
     assert qemu_info(over)["backing-filename"] == image["SOURCE"]
     for vm, disk in ((70, unshared["NO"]), (71, unshared["YES"]), (73, shared["YES"])):
         tm("release", "qcow2", ds, host, vm, disk)
@@ -351,14 +351,15 @@ def test_ssh_keeps_holes_both_ways(tmp_path, hosts, ds):
     host = hosts[0]
     image = import_image(ds, sparse_image(tmp_path, "holes.raw"), "raw", 80)
     assert allocated(image["SOURCE"]) < (1 << 20)
-    over = Path(tm("prepare", "ssh", ds, host, 80, disk_file(tmp_path, image, 80, "YES"))["DISK"])
+    over = Path(tm("prepare", "ssh", ds, host, 80,
+                   disk_file(tmp_path, image, 80, "YES"))["DISK_SOURCE"])
     cached = Path(qemu_info(over)["backing-filename"])
     assert sha256(cached) == sha256(image["SOURCE"])
     assert allocated(cached) < (1 << 20)            # 64 MiB sent as 128 KiB and two holes
     tm("release", "ssh", ds, host, 80, disk_file(tmp_path, image, 80, "YES"))
 
     disk = disk_file(tmp_path, image, 80, "NO")
-    copy = Path(tm("prepare", "ssh", ds, host, 81, disk)["DISK"])
+    copy = Path(tm("prepare", "ssh", ds, host, 81, disk)["DISK_SOURCE"])
     assert allocated(copy) < (1 << 20)
     with open(copy, "r+b") as f:
         f.seek(100)
@@ -378,16 +379,16 @@ def test_errors_name_the_disk_vm_host_and_cause(tmp_path, hosts, ds):
     bad = tmp_path / "nodiskid"
     bad.write_text(f'DISK = [ IMAGE_ID = 60, SOURCE = "{image["SOURCE"]}", CLONE = YES ]\n')
     assert tm("prepare", "qcow2", ds, host, 60, bad, ok=False) == \
-        "fsprobe: qcow2: prepare disk ? of VM 60 on host host1: the DISK has no valid DISK_ID"
+        "nbds: qcow2: prepare disk ? of VM 60 on host host1: the DISK has no valid DISK_ID"
     fmt = tmp_path / "vmdk"
     fmt.write_text(f'DISK = [ IMAGE_ID = 60, SOURCE = "{image["SOURCE"]}", FORMAT = vmdk, '
                    f'CLONE = YES, DISK_ID = 0 ]\n')
     assert 'unsupported image FORMAT "vmdk"' in tm("prepare", "ssh", ds, host, 60, fmt, ok=False)
     down = {"tmpl": tmp_path / "down", "vms": host["vms"]}
-    down["tmpl"].write_text('ID = 9\nNAME = "down"\n'
+    down["tmpl"].write_text('ID = 9\nHOSTNAME = "down"\n'
                             'LIBVIRT_URI = "qemu:///system?socket=/nonexistent/sock"\n')
     msg = tm("prepare", "ssh", ds, down, 61, disk_file(tmp_path, image, 60, "YES"), ok=False)
-    assert msg.startswith("fsprobe: ssh: prepare disk 0 of VM 61 on host down: ")
+    assert msg.startswith("nbds: ssh: prepare disk 0 of VM 61 on host down: ")
     missing = dict(image, SOURCE=str(ds["base"] / "gone"))
     msg = tm("prepare", "ssh", ds, host, 62, disk_file(tmp_path, missing, 60, "YES"), ok=False)
     assert "cannot read" in msg and "No such file" in msg

@@ -8,19 +8,27 @@
  *   nbds ds DRIVER DS_TEMPLATE_FILE clone SOURCE ID
  *   nbds ds DRIVER DS_TEMPLATE_FILE remove SOURCE
  *   nbds tm DRIVER DS_TEMPLATE_FILE prepare|release HOST_TEMPLATE_FILE VMID VMDIR VM_TEMPLATE_FILE
+ *   nbds tm-many COUNT DRIVER DS_TEMPLATE_FILE prepare|release HOST_TEMPLATE_FILE
+ *        FIRST_VMID VMS_DIR VM_TEMPLATE_FILE
  *   nbds domain VMID VMDIR VM_TEMPLATE_FILE [CONSOLE_LOG]
  *
  * The datastore is its template (ID, NAME, BASE_PATH and the driver's
  * attributes); the host's template gives ID, HOSTNAME and LIBVIRT_URI; the
- * transfer works on the first DISK of the VM's template.  $NBDS_CONF names
- * a file with the driver's oned.conf section (DS_MAD_CONF/TM_MAD_CONF).
- * Results go to stdout as KEY=VALUE lines (SOURCE, FORMAT, SIZE; TOTAL_MB,
- * FREE_MB, USED_MB; DISK_SOURCE, DISK_FORMAT); a failure prints the
- * driver's message on stderr and exits 1; bad usage exits 2.  `domain`
- * prints the libvirt domain XML the kvm driver would deploy that VM with
- * (TCG, serial console to CONSOLE_LOG), so that a test can boot a guest
- * from the disks the transfer driver prepared.
+ * transfer works on the first DISK of the VM's template, which gets
+ * SHARED as the core gives it (the datastore's, else the TM driver's)
+ * unless it has its own.  `tm-many` runs the transfer for COUNT VMs at once
+ * (ids from FIRST_VMID, directories VMS_DIR/<id>), one thread each, as
+ * oned's workers may.  $NBDS_CONF names a file with the driver's oned.conf
+ * section (DS_MAD_CONF/TM_MAD_CONF).  Results go to stdout as KEY=VALUE
+ * lines (SOURCE, FORMAT, SIZE; TOTAL_MB, FREE_MB, USED_MB; DISK_SOURCE,
+ * DISK_FORMAT after a prepare, once per VM in id order); a failure prints
+ * the driver's message on stderr (tm-many: the lowest failing VM's) and
+ * exits 1; bad usage exits 2.  `domain` prints the libvirt domain XML the
+ * kvm driver would deploy that VM with (TCG, serial console to
+ * CONSOLE_LOG), so that a test can boot a guest from the disks the
+ * transfer driver prepared.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +44,8 @@ static int usage(void)
             "                 mkimage ID MB [FORMAT] | clone SOURCE ID | remove SOURCE\n"
             "       nbds tm DRIVER DS_TEMPLATE_FILE prepare|release HOST_TEMPLATE_FILE VMID "
             "VMDIR VM_TEMPLATE_FILE\n"
+            "       nbds tm-many COUNT DRIVER DS_TEMPLATE_FILE prepare|release "
+            "HOST_TEMPLATE_FILE FIRST_VMID VMS_DIR VM_TEMPLATE_FILE\n"
             "       nbds domain VMID VMDIR VM_TEMPLATE_FILE [CONSOLE_LOG]\n");
     return 2;
 }
@@ -110,23 +120,65 @@ static int run_ds(const nb_ds_ops *ops, void *drv, const char *driver, const nb_
     return rc;
 }
 
+/* One VM's transfer; tm-many runs each on a thread of its own. */
+typedef struct tm_job {
+    const nb_tm_ops *ops;
+    void *drv;
+    const nb_drv_host *h;
+    const nb_drv_ds *ds;
+    const nb_tattr *disk;
+    bool prepare, threaded;
+    pthread_t thread;
+    nb_drv_vm vm;
+    int rc;
+    char *err;
+} tm_job;
+
+static void *tm_job_run(void *arg)
+{
+    tm_job *j = arg;
+
+    j->rc = j->prepare ? j->ops->prepare(j->drv, j->h, &j->vm, j->disk, j->ds, &j->err)
+                       : j->ops->release(j->drv, j->h, &j->vm, j->disk, j->ds, &j->err);
+    return NULL;
+}
+
+/* The DISK's SHARED as oned/image_disks.c fills it in: the datastore's
+ * SHARED, else whether the TM driver is shared. */
+static void default_shared(nb_tattr *disk, const nb_tm_ops *ops, const nb_drv_ds *ds)
+{
+    const char *s = nb_tmpl_get(ds->tmpl, "SHARED");
+
+    if (nb_tattr_get(disk, "SHARED"))
+        return;
+    nb_tattr_set(disk, "SHARED",
+                 (s && *s ? nb_strcaseeq(s, "YES") : ops->shared) ? "YES" : "NO");
+}
+
+/* prepare|release HOST_TEMPLATE_FILE VMID VMDIR VM_TEMPLATE_FILE for one VM
+ * (count 0), or for count VMs at once from VMID on, each in VMDIR/<id>. */
 static int run_tm(const nb_tm_ops *ops, void *drv, const char *driver, const nb_drv_ds *ds,
-                  int argc, char **argv, char **err)
+                  int count, int argc, char **argv, char **err)
 {
     const char *op = argv[0];
+    size_t n = count ? (size_t)count : 1;
     nb_tmpl ht, vt;
     nb_drv_host h;
-    nb_drv_vm vm = { 0 };
-    const nb_tattr *disk;
+    nb_tattr *disk;
+    tm_job *jobs = NULL;
     const char *hid, *hname;
-    int rc = -1;
+    int first, rc = -1;
 
     if (argc != 5 || !(nb_streq(op, "prepare") || nb_streq(op, "release")))
         return usage();
     nb_tmpl_init(&ht);
     nb_tmpl_init(&vt);
-    if (id_arg(argv[2], &vm.id) < 0) {
+    if (id_arg(argv[2], &first) < 0) {
         rc = 2;
+        goto cleanup;
+    }
+    if (!(nb_streq(op, "prepare") ? ops->prepare : ops->release)) {
+        rc = unsupported(driver, op, err);
         goto cleanup;
     }
     if (drv_tmpl_file(argv[1], &ht, err) < 0 || drv_tmpl_file(argv[4], &vt, err) < 0)
@@ -136,29 +188,44 @@ static int run_tm(const nb_tm_ops *ops, void *drv, const char *driver, const nb_
     h = (nb_drv_host){ .id = 0, .name = hname ? hname : "localhost", .tmpl = &ht };
     if (hid)
         nb_parse_int(hid, &h.id);
-    vm.tmpl = &vt;
-    vm.user_tmpl = &vt;
-    vm.vm_dir = argv[3];
-    if (!(disk = nb_tmpl_find(&vt, "DISK")) || disk->value) {
+    /* vt is ours: its DISK may be completed as the core would. */
+    if (!(disk = (nb_tattr *)nb_tmpl_find(&vt, "DISK")) || disk->value) {
         *err = nb_asprintf("%s has no DISK vector", argv[4]);
         goto cleanup;
     }
-    if (nb_streq(op, "prepare")) {
-        if (!ops->prepare) {
-            rc = unsupported(driver, op, err);
-            goto cleanup;
+    default_shared(disk, ops, ds);
+    jobs = nb_calloc(n, sizeof(*jobs));
+    for (size_t i = 0; i < n; i++) {
+        tm_job *j = &jobs[i];
+        *j = (tm_job){ .ops = ops, .drv = drv, .h = &h, .ds = ds, .disk = disk,
+                       .prepare = nb_streq(op, "prepare"),
+                       .vm = { .id = first + (int)i, .tmpl = &vt, .user_tmpl = &vt } };
+        j->vm.vm_dir = count ? nb_asprintf("%s/%d", argv[3], j->vm.id) : nb_strdup(argv[3]);
+        j->threaded = count && pthread_create(&j->thread, NULL, tm_job_run, j) == 0;
+        if (!j->threaded)
+            tm_job_run(j);      /* one VM, or no thread to be had: in line */
+    }
+    rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].threaded)
+            pthread_join(jobs[i].thread, NULL);
+        if (jobs[i].rc < 0 && rc == 0) {
+            *err = jobs[i].err;
+            jobs[i].err = NULL;
+            rc = -1;
         }
-        if ((rc = ops->prepare(drv, &h, &vm, disk, ds, err)) == 0) {
-            char *src = nb_drv_disk_source(&vm, disk, 0);
-            printf("DISK_SOURCE=%s\nDISK_FORMAT=%s\n", src ? src : "",
-                   nb_drv_disk_format(disk));
-            free(src);
-        }
-    } else {
-        rc = ops->release ? ops->release(drv, &h, &vm, disk, ds, err)
-                          : unsupported(driver, op, err);
+    }
+    for (size_t i = 0; i < n && rc == 0 && jobs[0].prepare; i++) {
+        char *src = nb_drv_disk_source(&jobs[i].vm, disk, 0);
+        printf("DISK_SOURCE=%s\nDISK_FORMAT=%s\n", src ? src : "", nb_drv_disk_format(disk));
+        free(src);
     }
 cleanup:
+    for (size_t i = 0; jobs && i < n; i++) {
+        free((char *)jobs[i].vm.vm_dir);
+        free(jobs[i].err);
+    }
+    free(jobs);
     nb_tmpl_free(&ht);
     nb_tmpl_free(&vt);
     return rc;
@@ -203,27 +270,36 @@ int main(int argc, char **argv)
     void *drv = NULL;
     nb_tmpl dst;
     nb_drv_ds ds;
-    char *err = NULL;
-    int rc = 1;
+    char *err = NULL, **a = argv + 1;
+    int rc = 1, count = 0;
 
     if (argc > 1 && nb_streq(argv[1], "domain"))
         return run_domain(argc, argv);
+    /* tm-many COUNT: then as tm, with COUNT shifted out. */
+    if (argc > 2 && nb_streq(argv[1], "tm-many")) {
+        if (nb_parse_int(argv[2], &count) < 0 || count < 1) {
+            fprintf(stderr, "nbds: \"%s\" is not a count of VMs\n", argv[2]);
+            return 2;
+        }
+        a++;
+        argc--;
+    }
     if (argc < 5)
         return usage();
-    if (nb_streq(argv[1], "ds"))
-        cls = NB_DRIVER_DS;
-    else if (nb_streq(argv[1], "tm"))
+    if (count || nb_streq(a[0], "tm"))
         cls = NB_DRIVER_TM;
+    else if (nb_streq(a[0], "ds"))
+        cls = NB_DRIVER_DS;
     else
         return usage();
     nb_tmpl_init(&dst);
-    if (drv_tmpl_file(argv[3], &dst, &err) < 0)
+    if (drv_tmpl_file(a[2], &dst, &err) < 0)
         goto cleanup;
     drv_ds_of(&dst, &ds);
-    if (drv_start(cls, argv[2], &ops, &drv, &err) < 0)
+    if (drv_start(cls, a[1], &ops, &drv, &err) < 0)
         goto cleanup;
-    rc = cls == NB_DRIVER_DS ? run_ds(ops, drv, argv[2], &ds, argc - 4, argv + 4, &err)
-                             : run_tm(ops, drv, argv[2], &ds, argc - 4, argv + 4, &err);
+    rc = cls == NB_DRIVER_DS ? run_ds(ops, drv, a[1], &ds, argc - 4, a + 3, &err)
+                             : run_tm(ops, drv, a[1], &ds, count, argc - 4, a + 3, &err);
     if (cls == NB_DRIVER_DS && ((const nb_ds_ops *)ops)->fini)
         ((const nb_ds_ops *)ops)->fini(drv);
     else if (cls == NB_DRIVER_TM && ((const nb_tm_ops *)ops)->fini)
