@@ -51,6 +51,12 @@ char *nb_drv_disk_source(const nb_drv_vm *vm, const nb_tattr *disk, size_t idx)
               : nb_asprintf("%s/disk.%zu", vm->vm_dir ? vm->vm_dir : "", idx);
 }
 
+bool nb_drv_ds_shared(const nb_tmpl *ds_tmpl, const nb_tm_ops *tm)
+{
+    const char *s = nb_tmpl_get(ds_tmpl, "SHARED");
+    return s && *s ? nb_strcaseeq(s, "YES") : !tm || tm->shared;
+}
+
 const char *nb_drv_disk_format(const nb_tattr *disk)
 {
     const char *f;

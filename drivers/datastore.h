@@ -114,6 +114,9 @@ typedef struct nb_tm_ops {
  * nothing.
  */
 char *nb_drv_disk_source(const nb_drv_vm *vm, const nb_tattr *disk, size_t idx);
+/* Whether hosts see datastore ds_tmpl's SOURCE paths (a DISK's SHARED):
+ * the datastore's SHARED, else its TM's `shared` (tm NULL: yes). */
+bool nb_drv_ds_shared(const nb_tmpl *ds_tmpl, const nb_tm_ops *tm);
 /* The format libvirt reads that disk in: a file clone is a qcow2 overlay;
  * anything else is DRIVER, else FORMAT, else raw. */
 const char *nb_drv_disk_format(const nb_tattr *disk);

@@ -78,19 +78,16 @@ static const char *const nb_ds_disk_attrs[] = {
     "POOL_NAME", "CEPH_HOST", "CEPH_USER", "CEPH_SECRET",
 };
 
-/* Whether the hosts see the datastore's paths: its SHARED, else its TM's. */
+/* Whether the hosts see the datastore's paths (datastore.h's rule). */
 static bool nb_ds_shared(nb_call *c, const nb_object *ds)
 {
-    const char *s = nb_tmpl_get(&ds->tmpl, "SHARED");
-    const nb_tm_ops *tm;
+    const nb_tm_ops *tm = NULL;
     void *ctx;
 
-    if (s && *s)
-        return nb_strcaseeq(s, "YES");
-    tm = c->model->engine ? nb_engine_driver(c->model->engine, NB_DRIVER_TM,
-                                             nb_datastore_cof(ds)->tm_mad, &ctx)
-                          : NULL;
-    return !tm || tm->shared;
+    if (c->model->engine)
+        tm = nb_engine_driver(c->model->engine, NB_DRIVER_TM, nb_datastore_cof(ds)->tm_mad,
+                              &ctx);
+    return nb_drv_ds_shared(&ds->tmpl, tm);
 }
 
 /* Fill DISK d from image img in datastore ds (datastore.h's contract). */

@@ -143,16 +143,11 @@ static void *tm_job_run(void *arg)
     return NULL;
 }
 
-/* The DISK's SHARED as oned/image_disks.c fills it in: the datastore's
- * SHARED, else whether the TM driver is shared. */
+/* The DISK's SHARED as oned fills it in (datastore.h's rule). */
 static void default_shared(nb_tattr *disk, const nb_tm_ops *ops, const nb_drv_ds *ds)
 {
-    const char *s = nb_tmpl_get(ds->tmpl, "SHARED");
-
-    if (nb_tattr_get(disk, "SHARED"))
-        return;
-    nb_tattr_set(disk, "SHARED",
-                 (s && *s ? nb_strcaseeq(s, "YES") : ops->shared) ? "YES" : "NO");
+    if (!nb_tattr_get(disk, "SHARED"))
+        nb_tattr_set(disk, "SHARED", nb_drv_ds_shared(ds->tmpl, ops) ? "YES" : "NO");
 }
 
 /* prepare|release HOST_TEMPLATE_FILE VMID VMDIR VM_TEMPLATE_FILE for one VM

@@ -68,12 +68,29 @@ static void test_file_clones_are_qcow2_overlays_in_the_vm_dir(void **state)
     check("DISK=[IMAGE_ID=4,CLONE=YES]", NULL, "qcow2");
 }
 
+static void test_shared_comes_from_the_datastore_else_its_tm(void **state)
+{
+    nb_tmpl plain = parse("TM_MAD=ssh"), yes = parse("SHARED=yes"), no = parse("SHARED=NO");
+    nb_tm_ops shared = { .shared = true }, local = { .shared = false };
+
+    (void)state;
+    assert_true(nb_drv_ds_shared(&plain, &shared));
+    assert_false(nb_drv_ds_shared(&plain, &local));
+    assert_true(nb_drv_ds_shared(&plain, NULL));
+    assert_true(nb_drv_ds_shared(&yes, &local));
+    assert_false(nb_drv_ds_shared(&no, &shared));
+    nb_tmpl_free(&plain);
+    nb_tmpl_free(&yes);
+    nb_tmpl_free(&no);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_disks_without_images_are_their_source),
         cmocka_unit_test(test_rbd_clones_are_named_after_vm_and_disk),
         cmocka_unit_test(test_file_clones_are_qcow2_overlays_in_the_vm_dir),
+        cmocka_unit_test(test_shared_comes_from_the_datastore_else_its_tm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
