@@ -3,11 +3,14 @@
 # installs what is missing, builds, and runs every tier:
 #   1. build with -Werror, cmocka unit tests
 #   2. integration tests: real oned, Python xmlrpc.client and the CLI; the
-#      kvm driver against private libvirtd instances and TCG guests
+#      kvm driver against private libvirtd instances and TCG guests; the
+#      storage drivers against them and a private single-node Ceph; image
+#      imports from a local HTTP server
 #   3. the same two tiers built with AddressSanitizer + UBSan
 #   4. oned under valgrind for the core integration scenarios (incl. the
 #      tenancy ones: dedication, reference-counted rules, group deletion)
-#   5. libFuzzer runs of the XML-RPC, template and ACL rule parsers
+#   5. libFuzzer runs of the untrusted-input parsers (XML-RPC, templates, ACL
+#      rules, domain XML, expressions, image headers)
 # Ends with one "N passed, N failed" line; exits non-zero on any failure.
 # FUZZ_SECONDS (default 30) sets the length of each fuzz run.
 set -uo pipefail
