@@ -135,7 +135,7 @@ def test_one_image_in_two_disks_of_a_vm(admin, uniq, ds, raw_file, host):
     assert d0.findtext("SOURCE") == d1.findtext("SOURCE") == f"dummy/{ds}/{iid}"
     assert d0.findtext("TARGET") != d1.findtext("TARGET")
     assert in_use(admin, iid) == (USED, 1, [vid])
-    assert "used by 1 VM." in why(admin, "one.image.delete", iid, code=ACTION)
+    assert "used by 1 VM (" in why(admin, "one.image.delete", iid, code=ACTION)
     admin.ok("one.vm.deploy", vid, host)
     wait_vm(admin, vid, RUNNING)
     assert in_use(admin, iid) == (USED, 1, [vid])
