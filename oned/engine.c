@@ -435,10 +435,10 @@ static int nb_step_call(nb_engine *e, const nb_step_job *j, const nb_step_input 
     nb_vmm_fn fn;
     int ret;
 
-    /* A powered-off VM's domain is re-created from its template at resume:
-     * a hotplug there only changes the template. */
     if (nb_step_is_transfer(j->step))
         return nb_step_transfer(e, j, in, &host, &vm, r);
+    /* A powered-off VM's domain is re-created from its template at resume:
+     * a hotplug there only changes the template. */
     if (nb_lcm_is_cold_hotplug(in->phase))
         return 0;
     if (!ops) {
