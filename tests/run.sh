@@ -80,7 +80,8 @@ if [ -x "$ROOT/build/oned/oned" ]; then
     NUBES_VALGRIND=1 integration build valgrind -k "lifecycle or bad_input or durab or \
 reference_counted or undedicate or deleting_a_group or become_oneadmin or \
 private_libvirtd or real_guest or test_accounting or samples_survive or retention_expires or \
-test_images or test_image_import or test_ds_quotas" || tier_fail "valgrind"
+test_image_import or vm_disks_take_the_image or forced_delete_flattens or \
+image_allocate_charges" || tier_fail "valgrind"
 fi
 
 step "5. fuzzing (${FUZZ_SECONDS}s per target)"
