@@ -353,7 +353,7 @@ static int image_clone(cli_ctx *ctx)
 }
 
 static const cli_optdef delete_opts[] = {
-    { "force", 0, NULL, "Delete even if the datastore driver fails to remove its data" },
+    { "force", 0, NULL, "Also while VMs use the image: their disks are flattened first (Ceph)" },
     { NULL, 0, NULL, NULL },
 };
 
