@@ -45,16 +45,16 @@ static long long size_mb(uint64_t bytes)
     return (long long)((bytes + MB - 1) / MB);
 }
 
-/* The children (VM disk clones) of every snapshot of img: their number, and
- * the name of one in *first (malloc'd, NULL when none). */
-static int ds_children(const nb_drv_ds *ds, rbd_image_t img, const char *name, size_t *count,
-                       char **first, char **err)
+/* visit(ctx, clone, err) for every child (VM disk clone) of every snapshot
+ * of img (named name); a visit < 0 stops, with its *err.  0 or -1. */
+static int ds_each_child(const nb_drv_ds *ds, rbd_image_t img, const char *name,
+                         int (*visit)(void *ctx, const rbd_linked_image_spec_t *kid,
+                                      char **err),
+                         void *ctx, char **err)
 {
     rbd_snap_info_t *snaps = NULL;
     int max = 0, n, rc = -1;
 
-    *count = 0;
-    *first = NULL;
     while ((n = rbd_snap_list(img, snaps, &max)) == -ERANGE)
         snaps = nb_realloc(snaps, (size_t)max * sizeof(*snaps));
     if (n < 0) {
@@ -69,16 +69,14 @@ static int ds_children(const nb_drv_ds *ds, rbd_image_t img, const char *name, s
             while ((r = rbd_list_children3(img, kids, &nk)) == -ERANGE)
                 kids = nb_realloc(kids, nk * sizeof(*kids));
         }
-        if (r < 0) {
+        if (r < 0)
             *err = nb_ceph_error(ds, r, "cannot list the clones of %s@%s", name, snaps[i].name);
-            free(kids);
-            goto cleanup;
-        }
-        if (nk && !*first)
-            *first = nb_asprintf("%s/%s", kids[0].pool_name, kids[0].image_name);
-        *count += nk;
+        for (size_t k = 0; r >= 0 && k < nk; k++)
+            r = visit(ctx, &kids[k], err);
         rbd_linked_image_spec_list_cleanup(kids, nk);
         free(kids);
+        if (r < 0)
+            goto cleanup;
     }
     rc = 0;
 cleanup:
@@ -91,6 +89,23 @@ cleanup:
     return rc;
 }
 
+/* Counting children: how many, and the name of the first (malloc'd). */
+typedef struct ds_count {
+    size_t n;
+    char *first;
+} ds_count;
+
+static int ds_count_child(void *ctx, const rbd_linked_image_spec_t *kid, char **err)
+{
+    ds_count *c = ctx;
+
+    (void)err;
+    if (!c->first)
+        c->first = nb_asprintf("%s/%s", kid->pool_name, kid->image_name);
+    c->n++;
+    return 0;
+}
+
 /* Remove image name of pool io with its snapshots, unless clones of them
  * exist.  Gone already: success. */
 static int ds_destroy(const nb_drv_ds *ds, rados_ioctx_t io, const char *name, char **err)
@@ -98,8 +113,7 @@ static int ds_destroy(const nb_drv_ds *ds, rados_ioctx_t io, const char *name, c
     char pool[256] = "";
     rbd_image_t img = NULL;
     rbd_snap_info_t *snaps = NULL;
-    size_t nclones = 0;
-    char *first = NULL;
+    ds_count kids = { 0, NULL };
     int max = 0, n = 0, rc;
 
     rados_ioctx_get_pool_name(io, pool, sizeof(pool));
@@ -111,12 +125,12 @@ static int ds_destroy(const nb_drv_ds *ds, rados_ioctx_t io, const char *name, c
         *err = nb_ceph_error(ds, rc, "cannot open %s/%s", pool, name);
         goto cleanup;
     }
-    if ((rc = ds_children(ds, img, name, &nclones, &first, err)) < 0)
+    if ((rc = ds_each_child(ds, img, name, ds_count_child, &kids, err)) < 0)
         goto cleanup;
-    if (nclones) {
+    if (kids.n) {
         *err = nb_ceph_error(ds, 0, "image %s/%s has %zu live clone%s (VM disks such as %s): "
-                             "it cannot be removed until they are gone", pool, name, nclones,
-                             nclones == 1 ? "" : "s", first);
+                             "it cannot be removed until they are gone", pool, name, kids.n,
+                             kids.n == 1 ? "" : "s", kids.first);
         rc = -1;
         goto cleanup;
     }
@@ -158,7 +172,7 @@ cleanup:
     }
     if (img)
         rbd_close(img);
-    free(first);
+    free(kids.first);
     return rc < 0 ? -1 : 0;
 }
 
@@ -428,73 +442,60 @@ cleanup:
     return rc;
 }
 
-/* Copy the parent's data into every clone of every snapshot of source:
- * the clones (running VMs' disks) lose their parent, which can then go. */
+/* Flattening a child: it gets its own copy of the parent's data. */
+typedef struct ds_flattener {
+    const nb_drv_ds *ds;
+    rados_t cl;
+} ds_flattener;
+
+static int ds_flatten_child(void *ctx, const rbd_linked_image_spec_t *kid, char **err)
+{
+    const ds_flattener *f = ctx;
+    rados_ioctx_t kio = NULL;
+    rbd_image_t img = NULL;
+    int rc;
+
+    rc = rados_ioctx_create(f->cl, kid->pool_name, &kio);
+    if (rc == 0)
+        rc = rbd_open(kio, kid->image_name, &img, NULL);
+    if (rc == 0)
+        rc = rbd_flatten(img);
+    if (rc < 0)
+        *err = nb_ceph_error(f->ds, rc, "cannot flatten %s/%s", kid->pool_name,
+                             kid->image_name);
+    if (img)
+        rbd_close(img);
+    if (kio)
+        rados_ioctx_destroy(kio);
+    return rc;
+}
+
+/* Every clone of every snapshot of source gets its own data: the clones
+ * (running VMs' disks) lose their parent, which can then go. */
 static int ds_flatten(void *drv, const nb_drv_ds *ds, const char *source, char **err)
 {
+    ds_flattener f = { .ds = ds };
     rados_ioctx_t io = NULL;
-    rados_t cl;
     rbd_image_t img = NULL;
-    rbd_snap_info_t *snaps = NULL;
     char *name = NULL;
-    int max = 0, n = 0, rc = -1;
+    int rc = -1, r;
 
     (void)drv;
     if (nb_ceph_open_source(ds, source, &io, &name, err) < 0 ||
-        nb_ceph_cluster(ds, &cl, err) < 0)
+        nb_ceph_cluster(ds, &f.cl, err) < 0)
         goto cleanup;
-    if ((rc = rbd_open(io, name, &img, NULL)) < 0) {
-        *err = nb_ceph_error(ds, rc, "cannot open %s", source);
+    if ((r = rbd_open(io, name, &img, NULL)) < 0) {
+        *err = nb_ceph_error(ds, r, "cannot open %s", source);
         goto cleanup;
     }
-    while ((n = rbd_snap_list(img, snaps, &max)) == -ERANGE)
-        snaps = nb_realloc(snaps, (size_t)max * sizeof(*snaps));
-    rc = n < 0 ? n : 0;
-    for (int i = 0; i < n && rc == 0; i++) {
-        rbd_linked_image_spec_t *kids = NULL;
-        size_t nk = 0;
-
-        if ((rc = rbd_snap_set(img, snaps[i].name)) == 0)
-            while ((rc = rbd_list_children3(img, kids, &nk)) == -ERANGE)
-                kids = nb_realloc(kids, nk * sizeof(*kids));
-        for (size_t k = 0; rc >= 0 && k < nk; k++) {
-            rados_ioctx_t kio = NULL;
-            rbd_image_t kid = NULL;
-
-            rc = rados_ioctx_create(cl, kids[k].pool_name, &kio);
-            if (rc == 0)
-                rc = rbd_open(kio, kids[k].image_name, &kid, NULL);
-            if (rc == 0)
-                rc = rbd_flatten(kid);
-            if (rc < 0)
-                *err = nb_ceph_error(ds, rc, "cannot flatten %s/%s", kids[k].pool_name,
-                                     kids[k].image_name);
-            if (kid)
-                rbd_close(kid);
-            if (kio)
-                rados_ioctx_destroy(kio);
-        }
-        if (rc < 0 && !*err)
-            *err = nb_ceph_error(ds, rc, "cannot list the clones of %s@%s", source,
-                                 snaps[i].name);
-        rbd_linked_image_spec_list_cleanup(kids, nk);
-        free(kids);
-        rc = rc < 0 ? -1 : 0;
-    }
-    if (n < 0)
-        *err = nb_ceph_error(ds, n, "cannot list the snapshots of %s", source);
+    rc = ds_each_child(ds, img, source, ds_flatten_child, &f, err);
 cleanup:
-    if (snaps) {
-        if (n > 0)
-            rbd_snap_list_end(snaps);
-        free(snaps);
-    }
     if (img)
         rbd_close(img);
     if (io)
         rados_ioctx_destroy(io);
     free(name);
-    return rc < 0 ? -1 : 0;
+    return rc;
 }
 
 static int ds_monitor(void *drv, const nb_drv_ds *ds, nb_ds_capacity *out, char **err)

@@ -44,18 +44,23 @@ def one(tmp_path_factory, lvd, ceph):
     d.close()
 
 
+def ceph_ds(a, ceph, name):
+    """A Ceph image datastore on the private cluster, cephx user admin."""
+    return a.ok("one.datastore.allocate",
+                f'NAME="{name}"\nDS_MAD="ceph"\nTM_MAD="ceph"\nDISK_TYPE="RBD"\n'
+                f'POOL_NAME="{ceph.pool}"\nCEPH_HOST="{ceph.mon_host}"\nCEPH_USER="admin"\n'
+                f'CEPH_CONF="{ceph.conf}"\nCEPH_KEY="{ceph.keyring}"\nCEPH_SECRET="{SECRET}"',
+                -1)
+
+
 def rbd_names(ceph):
     return set(ceph.rbd("ls", ceph.pool, check=True).stdout.split())
 
 
 def test_vms_boot_from_ceph_clones_of_an_imported_image(one, lvd, ceph, guest, web):
     a = one.admin
-    secret = SECRET
     h = tl.add_host(a, "ceph-host", lvd.uri)
-    ds = a.ok("one.datastore.allocate",
-              f'NAME="ceph"\nDS_MAD="ceph"\nTM_MAD="ceph"\nDISK_TYPE="RBD"\n'
-              f'POOL_NAME="{ceph.pool}"\nCEPH_HOST="{ceph.mon_host}"\nCEPH_USER="admin"\n'
-              f'CEPH_CONF="{ceph.conf}"\nCEPH_KEY="{ceph.keyring}"\nCEPH_SECRET="{secret}"', -1)
+    ds = ceph_ds(a, ceph, "ceph")
     iid = a.ok("one.image.allocate", f'NAME="tiny"\nPATH="{web}/base.qcow2"', ds)
     img = wait_image(a, iid, READY)
     source = img.findtext("SOURCE")
@@ -68,7 +73,7 @@ def test_vms_boot_from_ceph_clones_of_an_imported_image(one, lvd, ceph, guest, w
            for i in range(3)]
     disk = xml(a.ok("one.vm.info", vms[0])).find("TEMPLATE/DISK")
     assert (disk.findtext("TYPE"), disk.findtext("CLONE")) == ("RBD", "YES")
-    assert disk.findtext("CEPH_SECRET") == secret and disk.findtext("CEPH_HOST") == ceph.mon_host
+    assert disk.findtext("CEPH_SECRET") == SECRET and disk.findtext("CEPH_HOST") == ceph.mon_host
     for vm in vms:
         a.ok("one.vm.deploy", vm, h, False, -1, "")
     for vm in vms:
@@ -76,7 +81,7 @@ def test_vms_boot_from_ceph_clones_of_an_imported_image(one, lvd, ceph, guest, w
     clones = {f"one-{iid}-{vm}-0" for vm in vms}
     children = ceph.rbd("children", f"{source}@snap", check=True).stdout.split()
     assert {c.split("/")[-1] for c in children} == clones
-    assert lvd.virsh("secret-list").stdout.count(secret) == 1
+    assert lvd.virsh("secret-list").stdout.count(SECRET) == 1
     tl.wait_boot(tl.console(one, a, vms[0]), 1)
 
     img = xml(a.ok("one.image.info", iid))
@@ -101,12 +106,8 @@ def test_forced_delete_flattens_the_clone_of_a_running_guest(one, lvd, ceph, gue
     """An image with live clones can go: forced, oned flattens the VMs'
     clones first (they keep running, now independent), then removes it."""
     a = one.admin
-    secret = SECRET
     h = tl.add_host(a, "ceph-host2", lvd.uri)
-    ds = a.ok("one.datastore.allocate",
-              f'NAME="ceph2"\nDS_MAD="ceph"\nTM_MAD="ceph"\nDISK_TYPE="RBD"\n'
-              f'POOL_NAME="{ceph.pool}"\nCEPH_HOST="{ceph.mon_host}"\nCEPH_USER="admin"\n'
-              f'CEPH_CONF="{ceph.conf}"\nCEPH_KEY="{ceph.keyring}"\nCEPH_SECRET="{secret}"', -1)
+    ds = ceph_ds(a, ceph, "ceph2")
     iid = a.ok("one.image.allocate", f'NAME="tiny2"\nPATH="{web}/base.qcow2"', ds)
     source = wait_image(a, iid, READY).findtext("SOURCE")
     vm = a.ok("one.vm.allocate", vm_text(guest, iid, "flat"))
